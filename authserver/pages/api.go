@@ -1,0 +1,76 @@
+// Package pages renders the authorization server's HTML pages (login,
+// consent, account, error) from embedded html/template files and CSS. It
+// knows nothing about OAuth; the authserver fills the data structs.
+package pages
+
+// Brand is the product identity shown on every page.
+type Brand struct {
+	ProductName string // default "scopegate"
+	LogoURL     string // optional; same-origin or data: URL
+	AccentColor string // CSS colour, e.g. "#2f6fed"; validated by the caller
+}
+
+// LoginData fills the login page.
+type LoginData struct {
+	Brand      Brand
+	Action     string // form action URL (path + query)
+	CSRFToken  string
+	ClientName string            // the application asking, when known
+	Username   string            // kept after a failed attempt
+	Error      string            // e.g. "Incorrect username or password."
+	Hidden     map[string]string // extra hidden fields (e.g. the pending request id)
+}
+
+// ScopeItem is one requested scope with its text from the config.
+type ScopeItem struct {
+	Name        string
+	Description string
+}
+
+// ConsentData fills the consent page.
+type ConsentData struct {
+	Brand       Brand
+	Action      string
+	CSRFToken   string
+	ClientName  string
+	ClientID    string
+	RedirectURI string // shown so users see where they will be sent
+	UserName    string // display name of the signed-in user
+	Scopes      []ScopeItem
+	Hidden      map[string]string
+}
+
+// GrantItem is one client the user has granted access to.
+type GrantItem struct {
+	ClientID   string
+	ClientName string
+	Scopes     []ScopeItem
+	GrantedAt  string // preformatted date
+}
+
+// AccountData fills the account page (list and revoke granted clients).
+type AccountData struct {
+	Brand        Brand
+	UserName     string
+	Email        string
+	Grants       []GrantItem
+	RevokeAction string // POST target; form fields client_id, csrf_token
+	LogoutAction string
+	CSRFToken    string
+	Notice       string // e.g. "Access for PrintMyPhotos was removed."
+}
+
+// ErrorData fills the error page shown instead of redirecting (unknown
+// client, unregistered redirect URI, bad CSRF token, ...).
+type ErrorData struct {
+	Brand       Brand
+	Status      int
+	Title       string
+	Description string
+	RequestID   string
+}
+
+// LoggedOutData fills the page shown after logout.
+type LoggedOutData struct {
+	Brand Brand
+}

@@ -1,0 +1,100 @@
+// Package store owns persistence for the authorization server: signing
+// keys, named secrets, authorization codes and consents. It defines the
+// [Store] interface and its value types; backends live in subpackages
+// (store/sqlite, store/postgres) and all of them pass store/storetest.
+//
+// The store knows nothing about OAuth flows. Users and clients come from the
+// config file, not from here.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors that callers branch on with errors.Is.
+var (
+	// ErrNotFound reports that the requested record does not exist (or has
+	// expired, for records with an expiry).
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict reports a write that lost to an existing record: a
+	// duplicate ID, or an authorization code that was already redeemed.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// SigningKey is a private key used to sign access tokens. Every instance
+// sharing a store signs and verifies with the same keys.
+type SigningKey struct {
+	ID         string // the JWS "kid"
+	Algorithm  string // JWS algorithm, e.g. "ES256"
+	PrivateKey []byte // PKCS #8 DER
+	CreatedAt  time.Time
+	// ExpiresAt is when the key stops being published in the JWKS. Keys are
+	// used for signing only while they are the newest unexpired key.
+	ExpiresAt time.Time
+}
+
+// AuthCode is an issued authorization code. The code itself is never stored:
+// ID is the hex SHA-256 of the code that was handed to the client.
+type AuthCode struct {
+	ID                  string
+	ClientID            string
+	RedirectURI         string
+	Subject             string
+	Scopes              []string
+	CodeChallenge       string // empty when the request carried none
+	CodeChallengeMethod string // "S256" or empty
+	Nonce               string
+	AuthTime            time.Time
+	CreatedAt           time.Time
+	ExpiresAt           time.Time
+	RedeemedAt          time.Time // zero until redeemed
+}
+
+// Consent records the scopes a user granted to a client.
+type Consent struct {
+	Subject   string
+	ClientID  string
+	Scopes    []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Store is implemented by every backend. All times are stored and returned
+// in UTC. Every method honours ctx.
+type Store interface {
+	// SigningKeys returns all stored signing keys, newest first.
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	// CreateSigningKey stores a new key; ErrConflict if the ID exists.
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+
+	// Secret returns the named secret, creating it with create when it does
+	// not exist yet. Concurrent callers (also on other instances) all get the
+	// value of the first writer.
+	Secret(ctx context.Context, name string, create func() ([]byte, error)) ([]byte, error)
+
+	// CreateAuthCode stores a new code; ErrConflict if the ID exists.
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// RedeemAuthCode marks the code as redeemed with one conditional write
+	// and returns it. Exactly one of any number of concurrent callers
+	// succeeds. An unknown or expired (at now) code gives ErrNotFound; a code
+	// redeemed before gives the stored code together with ErrConflict.
+	RedeemAuthCode(ctx context.Context, id string, now time.Time) (AuthCode, error)
+
+	// Consent returns the consent of subject for clientID, or ErrNotFound.
+	Consent(ctx context.Context, subject, clientID string) (Consent, error)
+	// SaveConsent creates or replaces the consent for (Subject, ClientID).
+	SaveConsent(ctx context.Context, c Consent) error
+	// Consents lists the consents of subject, ordered by client ID.
+	Consents(ctx context.Context, subject string) ([]Consent, error)
+	// DeleteConsent removes a consent; ErrNotFound if there was none.
+	DeleteConsent(ctx context.Context, subject, clientID string) error
+
+	// DeleteExpired removes codes that expired before now and returns how
+	// many it removed.
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+
+	// Close releases the backend's resources.
+	Close() error
+}
