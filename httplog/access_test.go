@@ -1,0 +1,52 @@
+package httplog_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/scopegate/scopegate/httplog"
+)
+
+func TestWriteAccessFieldsAndNoQuery(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	log := zap.New(core)
+	h := httplog.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &httplog.StatusWriter{ResponseWriter: w}
+		http.Error(sw, "nope", http.StatusTeapot)
+		httplog.WriteAccess(log, r, sw.Status, 3*time.Millisecond, zap.String("route", "GET /photos/{id}"))
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/photos/1?access_token=secret-value", nil))
+
+	if logs.Len() != 1 {
+		t.Fatalf("got %d log lines; want 1", logs.Len())
+	}
+	f := logs.All()[0].ContextMap()
+	want := map[string]any{
+		"request_id": rec.Header().Get("X-Request-Id"),
+		"method":     "GET",
+		"path":       "/photos/1",
+		"status":     int64(http.StatusTeapot),
+		"duration":   3 * time.Millisecond,
+		"route":      "GET /photos/{id}",
+	}
+	for k, v := range want {
+		if f[k] != v {
+			t.Errorf("field %s = %v (%T); want %v (%T)", k, f[k], f[k], v, v)
+		}
+	}
+}
+
+func TestWriteAccessDisabledLevel(t *testing.T) {
+	core, logs := observer.New(zapcore.WarnLevel)
+	httplog.WriteAccess(zap.New(core), httptest.NewRequest("GET", "/", nil), 200, 0)
+	if logs.Len() != 0 {
+		t.Errorf("got %d lines at warn level; want 0", logs.Len())
+	}
+}
