@@ -100,12 +100,18 @@ func unixOrZero(s int64) time.Time {
 }
 
 // ParseScope splits an RFC 6749 §3.3 scope string on spaces. Empty
-// elements are dropped; order is kept.
+// elements are dropped; order is kept. Only the ASCII space separates
+// scopes, as the RFC says: a tab or other white space stays inside a scope
+// (which then matches no configured scope) rather than splitting one
+// requested value into two.
 func ParseScope(s string) []string {
-	if s == "" {
-		return nil
+	var scopes []string
+	for f := range strings.SplitSeq(s, " ") {
+		if f != "" {
+			scopes = append(scopes, f)
+		}
 	}
-	return strings.Fields(s)
+	return scopes
 }
 
 // FormatScope joins scopes with single spaces.
