@@ -1,0 +1,54 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Dialect holds what differs between the databases. Everything else,
+// including the upsert syntax (INSERT ... ON CONFLICT, supported by SQLite
+// since 3.24 and by PostgreSQL since 9.5), is written once.
+type Dialect struct {
+	// Name appears in error messages, e.g. "sqlite" or "postgres".
+	Name string
+	// NumberedPlaceholders rewrites the "?" placeholders the queries are
+	// written with into PostgreSQL's "$1", "$2", ...
+	NumberedPlaceholders bool
+	// BlobType is the column type for raw bytes: "BLOB" or "BYTEA".
+	BlobType string
+	// BinaryCollation names the collation that orders text byte by byte:
+	// "BINARY" in SQLite, "C" in PostgreSQL.
+	BinaryCollation string
+}
+
+// SQLite is the dialect of modernc.org/sqlite.
+var SQLite = Dialect{Name: "sqlite", BlobType: "BLOB", BinaryCollation: "BINARY"}
+
+// Postgres is the dialect of PostgreSQL through pgx.
+var Postgres = Dialect{Name: "postgres", NumberedPlaceholders: true, BlobType: "BYTEA", BinaryCollation: `"C"`}
+
+// rebind adapts a query written with "?" placeholders to the dialect. The
+// queries in this package never contain a literal "?", so a plain scan is
+// enough.
+func (d Dialect) rebind(query string) string {
+	if !d.NumberedPlaceholders {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ddl fills the dialect's types into a schema statement.
+func (d Dialect) ddl(stmt string) string {
+	return strings.ReplaceAll(stmt, "{{blob}}", d.BlobType)
+}

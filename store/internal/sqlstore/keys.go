@@ -1,0 +1,51 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/scopegate/scopegate/store"
+)
+
+// SigningKeys returns all keys, newest first. Keys created in the same
+// microsecond are ordered by ID so the order is stable.
+func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	const q = `SELECT id, algorithm, private_key, created_at, expires_at
+		FROM signing_keys ORDER BY created_at DESC, id DESC`
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, s.errorf("listing signing keys", err)
+	}
+	defer rows.Close()
+	var keys []store.SigningKey
+	for rows.Next() {
+		var k store.SigningKey
+		var created, expires int64
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &created, &expires); err != nil {
+			return nil, s.errorf("reading signing key", err)
+		}
+		k.CreatedAt, k.ExpiresAt = fromMicros(created), fromMicros(expires)
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("listing signing keys", err)
+	}
+	return keys, nil
+}
+
+// CreateSigningKey stores k, or reports store.ErrConflict if its ID exists.
+// ON CONFLICT DO NOTHING plus the row count decides, so no driver-specific
+// error codes are needed.
+func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
+	const q = `INSERT INTO signing_keys (id, algorithm, private_key, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	key := k.PrivateKey
+	if key == nil {
+		key = []byte{} // the column is NOT NULL
+	}
+	res, err := s.db.ExecContext(ctx, s.d.rebind(q), k.ID, k.Algorithm, key, toMicros(k.CreatedAt), toMicros(k.ExpiresAt))
+	if err != nil {
+		return s.errorf("creating signing key", err)
+	}
+	return s.insertedOne(res, fmt.Sprintf("creating signing key %q", k.ID))
+}

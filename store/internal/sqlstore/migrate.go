@@ -1,0 +1,126 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// migration is one step of the schema. Steps are only ever appended: a
+// released step is never edited, because databases out there recorded it.
+type migration struct {
+	version int
+	name    string
+	stmts   []string // may contain {{blob}}, see Dialect.ddl
+}
+
+// migrations is the schema history, in order.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "initial schema",
+		stmts: []string{
+			`CREATE TABLE signing_keys (
+				id          TEXT PRIMARY KEY,
+				algorithm   TEXT NOT NULL,
+				private_key {{blob}} NOT NULL,
+				created_at  BIGINT NOT NULL,
+				expires_at  BIGINT NOT NULL
+			)`,
+			`CREATE TABLE secrets (
+				name       TEXT PRIMARY KEY,
+				value      {{blob}} NOT NULL,
+				created_at BIGINT NOT NULL
+			)`,
+			`CREATE TABLE auth_codes (
+				id                    TEXT PRIMARY KEY,
+				client_id             TEXT NOT NULL,
+				redirect_uri          TEXT NOT NULL,
+				subject               TEXT NOT NULL,
+				scopes                TEXT NOT NULL,
+				code_challenge        TEXT NOT NULL,
+				code_challenge_method TEXT NOT NULL,
+				nonce                 TEXT NOT NULL,
+				auth_time             BIGINT NOT NULL,
+				created_at            BIGINT NOT NULL,
+				expires_at            BIGINT NOT NULL,
+				redeemed_at           BIGINT
+			)`,
+			`CREATE INDEX auth_codes_expires_at ON auth_codes (expires_at)`,
+			`CREATE TABLE consents (
+				subject    TEXT NOT NULL,
+				client_id  TEXT NOT NULL,
+				scopes     TEXT NOT NULL,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL,
+				PRIMARY KEY (subject, client_id)
+			)`,
+		},
+	},
+}
+
+// Migrate brings the schema up to date on conn, one transaction per
+// migration, each recorded in schema_migrations. A migration that another
+// instance recorded meanwhile is skipped, but two instances creating the
+// tables at the same moment can still collide: PostgreSQL callers hold an
+// advisory lock on conn around Migrate; SQLite serialises the transactions
+// itself (the backend begins them IMMEDIATE).
+func Migrate(ctx context.Context, conn *sql.Conn, d Dialect) error {
+	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at BIGINT NOT NULL
+	)`
+	if _, err := conn.ExecContext(ctx, create); err != nil {
+		return fmt.Errorf("%s: creating schema_migrations: %w", d.Name, err)
+	}
+	for _, m := range migrations {
+		if err := applyMigration(ctx, conn, d, m); err != nil {
+			return fmt.Errorf("%s: migration %d (%s): %w", d.Name, m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, conn *sql.Conn, d Dialect, m migration) (err error) {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, ignoreDone(tx.Rollback()))
+		}
+	}()
+	var one int
+	err = tx.QueryRowContext(ctx, d.rebind(`SELECT 1 FROM schema_migrations WHERE version = ?`), m.version).Scan(&one)
+	switch {
+	case err == nil:
+		return tx.Commit() // applied before
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("reading schema_migrations: %w", err)
+	}
+	for _, stmt := range m.stmts {
+		if _, err := tx.ExecContext(ctx, d.ddl(stmt)); err != nil {
+			return fmt.Errorf("executing %.40q: %w", stmt, err)
+		}
+	}
+	const record = `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`
+	if _, err := tx.ExecContext(ctx, d.rebind(record), m.version, m.name, toMicros(time.Now())); err != nil {
+		return fmt.Errorf("recording migration: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// ignoreDone drops the error Rollback reports after a Commit was attempted.
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,36 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"fmt"
+
+	"github.com/scopegate/scopegate/store"
+)
+
+// Store implements [store.Store] over a *sql.DB whose schema [Migrate]
+// has brought up to date. Backends embed it.
+type Store struct {
+	db *sql.DB
+	d  Dialect
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New wraps db. The Store owns db from now on: Close closes it.
+func New(db *sql.DB, d Dialect) *Store {
+	return &Store{db: db, d: d}
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return s.errorf("closing database", err)
+	}
+	return nil
+}
+
+// errorf prefixes an error with the backend name and the operation, keeping
+// the cause (and any store sentinel) reachable through errors.Is.
+func (s *Store) errorf(op string, err error) error {
+	return fmt.Errorf("%s: %s: %w", s.d.Name, op, err)
+}

@@ -1,0 +1,76 @@
+// Package sqlite is the embedded, default [store.Store] backend: one SQLite
+// file through the pure-Go modernc.org/sqlite driver, which only this
+// package imports. The queries and schema live in store/internal/sqlstore;
+// this package owns opening the file and configuring each connection.
+//
+// One file serves one scopegate instance (or several processes on the same
+// host); instances behind a load balancer use store/postgres instead.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/store/internal/sqlstore"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// DB is a store backed by one SQLite file.
+type DB struct {
+	*sqlstore.Store
+}
+
+var _ store.Store = (*DB)(nil)
+
+// connParams configure every pooled connection, not just the first one,
+// because the driver applies DSN parameters on each connect:
+//   - busy_timeout: a writer waits up to 10s for another's lock instead of
+//     failing with SQLITE_BUSY;
+//   - WAL: readers never block the writer, nor the writer readers;
+//   - _txlock=immediate: transactions take the write lock at BEGIN, so a
+//     transaction never has to upgrade a read lock, the case that SQLite
+//     answers with SQLITE_BUSY at once, without waiting for busy_timeout;
+//   - synchronous NORMAL is durable across crashes of the process in WAL
+//     mode, and foreign keys are on for any future schema.
+const connParams = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate"
+
+// Open opens (creating if needed) the SQLite database file at path and
+// brings its schema up to date. The path ":memory:" gives a private
+// in-memory database held by a single connection, for tests.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	if strings.ContainsRune(path, '?') {
+		// The driver reads everything after '?' as parameters.
+		return nil, fmt.Errorf("sqlite: database path %q must not contain '?'", path)
+	}
+	db, err := sql.Open("sqlite", path+"?"+connParams)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	if path == ":memory:" {
+		// Each connection would get its own empty database.
+		db.SetMaxOpenConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+	}
+	if err := migrate(ctx, db); err != nil {
+		return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), db.Close())
+	}
+	return &DB{Store: sqlstore.New(db, sqlstore.SQLite)}, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return sqlstore.Migrate(ctx, conn, sqlstore.SQLite)
+}
