@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/oauth2"
+)
+
+// codeFlow runs one complete authorization-code flow as a browser and a
+// client would: authorize, sign in, consent (when asked), then exchange the
+// code with PKCE. Each flow starts with an empty cookie jar.
+func codeFlow(issuer string) error {
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{
+		Jar: jar,
+		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+			if strings.HasPrefix(req.URL.String(), benchRedirect) {
+				return http.ErrUseLastResponse // the client's callback: stop here
+			}
+			return nil
+		},
+	}
+	verifier := oauth2.GenerateVerifier()
+	q := url.Values{
+		"response_type":         {"code"},
+		"client_id":             {benchFlowApp},
+		"redirect_uri":          {benchRedirect},
+		"scope":                 {"photos.read"},
+		"state":                 {"bench-state"},
+		"code_challenge":        {oauth2.S256ChallengeFromVerifier(verifier)},
+		"code_challenge_method": {"S256"},
+	}
+	resp, err := browser.Get(issuer + "/oauth2/authorize?" + q.Encode())
+	if err != nil {
+		return err
+	}
+	for range 3 {
+		if resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound {
+			break
+		}
+		form, err := parseForm(resp)
+		if err != nil {
+			return err
+		}
+		if _, ok := form.fields["username"]; ok {
+			form.fields.Set("username", benchUser)
+			form.fields.Set("password", benchPassword)
+		} else {
+			form.fields.Set("decision", "allow")
+		}
+		if resp, err = browser.PostForm(form.action, form.fields); err != nil {
+			return err
+		}
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		return fmt.Errorf("no redirect to the client (status %d)", resp.StatusCode)
+	}
+	code := loc.Query().Get("code")
+	if code == "" {
+		return fmt.Errorf("redirect without code: %s", loc.Query().Get("error"))
+	}
+	req, _ := http.NewRequest("POST", issuer+"/oauth2/token", strings.NewReader(url.Values{
+		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {benchRedirect}, "code_verifier": {verifier},
+	}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(benchFlowApp, benchSecret)
+	tr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer tr.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(io.LimitReader(tr.Body, 1<<20)).Decode(&tok); err != nil || tok.AccessToken == "" {
+		return fmt.Errorf("token exchange answered %d", tr.StatusCode)
+	}
+	return nil
+}
+
+type form struct {
+	action string
+	fields url.Values
+}
+
+// parseForm reads the first POST form of an HTML page: its action and its
+// named inputs (hidden ones carry the CSRF token and the pending request).
+func parseForm(resp *http.Response) (form, error) {
+	defer resp.Body.Close()
+	doc, err := html.Parse(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return form{}, err
+	}
+	var f form
+	var walk func(*html.Node, bool)
+	walk = func(n *html.Node, inForm bool) {
+		if n.Type == html.ElementNode && n.Data == "form" && f.fields == nil && strings.EqualFold(attr(n, "method"), "post") {
+			action, err := resp.Request.URL.Parse(attr(n, "action"))
+			if err == nil {
+				f.action, f.fields, inForm = action.String(), url.Values{}, true
+			}
+		}
+		if inForm && n.Type == html.ElementNode && n.Data == "input" && attr(n, "name") != "" {
+			f.fields.Set(attr(n, "name"), attr(n, "value"))
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inForm)
+		}
+	}
+	walk(doc, false)
+	if f.fields == nil {
+		return form{}, fmt.Errorf("no form on %s (status %d)", resp.Request.URL.Path, resp.StatusCode)
+	}
+	return f, nil
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// result is what one load phase measured.
+type result struct {
+	name     string
+	requests int
+	errors   int
+	elapsed  time.Duration
+	p50, p99 time.Duration
+}
+
+func (r result) perSecond() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// newLoadClient returns a keep-alive client with one idle connection per
+// worker, so every phase measures the servers, not connection setup.
+func newLoadClient(conns int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			MaxIdleConns:        conns,
+			MaxIdleConnsPerHost: conns,
+			IdleConnTimeout:     time.Minute,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+// drive runs op from conns workers until duration has passed. op returns
+// whether its unit of work succeeded; worker i passes its own index so ops
+// can rotate through per-worker state without locking.
+func drive(ctx context.Context, name string, conns int, duration time.Duration, op func(worker, n int) bool) result {
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+	var mu sync.Mutex
+	var all []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, 1<<16)
+			bad := 0
+			for n := 0; ctx.Err() == nil; n++ {
+				t0 := time.Now()
+				ok := op(w, n)
+				if ctx.Err() != nil {
+					break // the deadline may have cut the request short
+				}
+				if ok {
+					lat = append(lat, time.Since(t0))
+				} else {
+					bad++
+				}
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(all)
+	return result{name: name, requests: len(all), errors: errs, elapsed: elapsed, p50: percentile(all, 0.50), p99: percentile(all, 0.99)}
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[int(float64(len(sorted)-1)*p)]
+}
+
+// get performs one GET with an optional bearer token and reports whether
+// it got a 200.
+func get(client *http.Client, url, bearer string) bool {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return false
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func report(ctx context.Context, bareURL string, sg *scopegate, duration time.Duration, conns int) error {
+	client := newLoadClient(conns)
+	one, err := clientCredentialsToken(client, sg.issuer)
+	if err != nil {
+		return err
+	}
+	tokens := make([]string, 1000)
+	for i := range tokens {
+		if tokens[i], err = clientCredentialsToken(client, sg.issuer); err != nil {
+			return err
+		}
+	}
+	// Sanity: the gateway really checks, so the numbers below are for a
+	// checking gateway.
+	if get(client, sg.url+"/photos/42", "") {
+		return fmt.Errorf("gateway answered 200 without a token: refusing to measure a gateway that does not check")
+	}
+
+	// Warm both proxies' connection pools and the verification cache.
+	drive(ctx, "warm-up", conns, duration/5, func(w, n int) bool { return get(client, bareURL+"/photos/42", "") })
+	drive(ctx, "warm-up", conns, duration/5, func(w, n int) bool { return get(client, sg.url+"/photos/42", tokens[(w*31+n)%len(tokens)]) })
+
+	bare := drive(ctx, "bare httputil.ReverseProxy", conns, duration, func(w, n int) bool {
+		return get(client, bareURL+"/photos/42", "")
+	})
+	gw1 := drive(ctx, "scopegate gateway, 1 token", conns, duration, func(w, n int) bool {
+		return get(client, sg.url+"/photos/42", one)
+	})
+	gw1000 := drive(ctx, "scopegate gateway, 1000 tokens", conns, duration, func(w, n int) bool {
+		return get(client, sg.url+"/photos/42", tokens[(w*31+n)%len(tokens)])
+	})
+	printTable("Gateway (GET /photos/42, scope photos.read)", bare, bare, gw1, gw1000)
+
+	cc := drive(ctx, "client_credentials tokens", conns, duration, func(w, n int) bool {
+		_, err := clientCredentialsToken(client, sg.issuer)
+		return err == nil
+	})
+	flows := drive(ctx, "authorization-code flows", conns, duration, func(w, n int) bool {
+		return codeFlow(sg.issuer) == nil
+	})
+	fmt.Println()
+	printTable("Authorization server (one CPU when pinned)", result{}, cc, flows)
+	if err := codeFlow(sg.issuer); err != nil {
+		return fmt.Errorf("authorization-code flow failed: %w", err)
+	}
+	return nil
+}
+
+func printTable(title string, baseline result, rows ...result) {
+	fmt.Println(title)
+	fmt.Printf("  %-34s %12s %9s %10s %10s %8s\n", "", "per second", "ratio", "p50", "p99", "errors")
+	for _, r := range rows {
+		ratio := "-"
+		if baseline.requests > 0 {
+			ratio = fmt.Sprintf("%.2fx", r.perSecond()/baseline.perSecond())
+		}
+		fmt.Printf("  %-34s %12.0f %9s %10s %10s %8d\n", r.name, r.perSecond(), ratio,
+			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errors)
+	}
+}

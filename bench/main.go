@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+func main() {
+	mode := flag.String("mode", "", "internal: \"bare\" runs the bare reverse proxy child process")
+	upstream := flag.String("upstream", "", "internal: upstream URL for -mode bare")
+	binary := flag.String("scopegate", "", "scopegate binary to measure (default: go build ./cmd/scopegate)")
+	duration := flag.Duration("duration", 10*time.Second, "how long each load phase runs")
+	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
+	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
+	flag.Parse()
+
+	if *mode == "bare" {
+		runBareProxy(*upstream)
+		return
+	}
+	if err := run(*binary, *duration, *conns, *pin); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// runBareProxy is the baseline: httputil.ReverseProxy with Rewrite and
+// nothing else, in its own process like the gateway.
+func runBareProxy(upstream string) {
+	target, err := url.Parse(upstream)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: bad upstream:", err)
+		os.Exit(2)
+	}
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
+		r.SetXForwarded()
+	}}
+	ln, err := listenLoopback()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	fmt.Println(ln.Addr().String())
+	http.Serve(ln, rp)
+}
+
+func run(binary string, duration time.Duration, conns int, pin bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*duration+2*time.Minute)
+	defer cancel()
+	tmp, err := os.MkdirTemp("", "scopegate-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if binary == "" {
+		binary = filepath.Join(tmp, "scopegate")
+		build := exec.CommandContext(ctx, "go", "build", "-o", binary, "./cmd/scopegate")
+		build.Stdout, build.Stderr = os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building scopegate (run from the repository root): %w", err)
+		}
+	}
+
+	if pin {
+		pinSelf()
+	}
+	backend, err := startBackend()
+	if err != nil {
+		return err
+	}
+	defer backend.Close()
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	bare, err := startChild(ctx, pin, self, "-mode", "bare", "-upstream", backend.URL)
+	if err != nil {
+		return fmt.Errorf("starting bare proxy: %w", err)
+	}
+	defer bare.stop()
+
+	sg, err := startScopegate(ctx, tmp, binary, backend.URL, pin)
+	if err != nil {
+		return fmt.Errorf("starting scopegate: %w", err)
+	}
+	defer sg.stop()
+
+	fmt.Printf("scopegate load test on loopback: %d connections, %s per phase, GOMAXPROCS(load)=%d, servers pinned to one CPU: %v\n\n",
+		conns, duration, runtime.GOMAXPROCS(0), pin)
+	return report(ctx, bare.url, sg, duration, conns)
+}
+
+// pinSelf moves the load generator (and the backend it hosts) off CPU 0,
+// which the servers under test get to themselves.
+func pinSelf() {
+	n := runtime.NumCPU()
+	if n < 2 {
+		return
+	}
+	cpus := fmt.Sprintf("1-%d", n-1)
+	if err := exec.Command("taskset", "-a", "-cp", cpus, fmt.Sprint(os.Getpid())).Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: could not pin the load generator:", err)
+		return
+	}
+	runtime.GOMAXPROCS(n - 1)
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// freeAddr reserves a loopback port for a child that must know its own
+// address up front (the issuer URL names it).
+func freeAddr() (string, error) {
+	ln, err := listenLoopback()
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startBackend is the API both proxies forward to: a small JSON answer,
+// like a photo's metadata.
+func startBackend() (*httptest.Server, error) {
+	body := []byte(`{"id":"42","title":"Sunset over the bay","taken_at":"2026-08-01T19:12:00Z","width":4032,"height":3024}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	return srv, nil
+}
+
+type child struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func (c *child) stop() {
+	c.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		c.cmd.Process.Kill()
+	}
+}
+
+// pinned prefixes a command so that it runs on CPU 0 with GOMAXPROCS=1.
+func pinned(pin bool, name string, args ...string) (string, []string, []string) {
+	if !pin {
+		return name, args, nil
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return name, args, []string{"GOMAXPROCS=1"}
+	}
+	return "taskset", append([]string{"-c", "0", name}, args...), []string{"GOMAXPROCS=1"}
+}
+
+// startChild runs a child that prints its listen address as its first
+// stdout line.
+func startChild(ctx context.Context, pin bool, name string, args ...string) (*child, error) {
+	name, args, env := pinned(pin, name, args...)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("reading child address: %w", err)
+	}
+	return &child{cmd: cmd, url: "http://" + strings.TrimSpace(line)}, nil
+}
+
+// scopegate is the running binary under test.
+type scopegate struct {
+	*child
+	issuer       string
+	clientSecret string
+}
+
+const (
+	benchClient   = "bench-client"
+	benchSecret   = "bench-secret-0123456789abcdef"
+	benchUser     = "alice"
+	benchPassword = "alice-bench-password"
+	benchFlowApp  = "bench-app"
+	benchRedirect = "http://127.0.0.1:1/callback"
+)
+
+func startScopegate(ctx context.Context, dir, binary, backend string, pin bool) (*scopegate, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	admin, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	// Cost 4 keeps the flow benchmark about the server, not about bcrypt;
+	// client secrets are hashed with the default cost.
+	pw, err := bcrypt.GenerateFromPassword([]byte(benchPassword), 4)
+	if err != nil {
+		return nil, err
+	}
+	secretHash, err := bcrypt.GenerateFromPassword([]byte(benchSecret), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, err
+	}
+	issuer := "http://" + addr
+	cfg := fmt.Sprintf(`server:
+  listen: %q
+  admin_listen: %q
+log:
+  level: warn
+  access: false
+store:
+  driver: sqlite
+  dsn: %q
+authserver:
+  issuer: %q
+  users:
+    - username: %s
+      password_hash: %q
+  clients:
+    - id: %s
+      secret_hash: %q
+      grant_types: [client_credentials]
+      scopes: [photos.read]
+    - id: %s
+      secret_hash: %q
+      redirect_uris: [%q]
+      grant_types: [authorization_code]
+      scopes: [photos.read]
+  scopes:
+    photos.read: See your photos
+gateway:
+  upstreams:
+    photos:
+      url: %q
+  routes:
+    - route: "GET /photos/{id}"
+      upstream: photos
+      scopes: [photos.read]
+`, addr, admin, filepath.Join(dir, "bench.db"), issuer, benchUser, pw, benchClient, secretHash, benchFlowApp, secretHash, benchRedirect, backend)
+	path := filepath.Join(dir, "scopegate.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		return nil, err
+	}
+	name, args, env := pinned(pin, binary, "serve", "--config", path)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	sg := &scopegate{child: &child{cmd: cmd, url: issuer}, issuer: issuer, clientSecret: benchSecret}
+	if err := waitReady("http://"+admin+"/readyz", 30*time.Second); err != nil {
+		sg.stop()
+		return nil, err
+	}
+	return sg, nil
+}
+
+func waitReady(url string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready after %s", url, limit)
+}
+
+// clientCredentialsToken fetches one access token from the token endpoint.
+func clientCredentialsToken(client *http.Client, issuer string) (string, error) {
+	req, err := http.NewRequest("POST", issuer+"/oauth2/token", strings.NewReader("grant_type=client_credentials&scope=photos.read"))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(benchClient, benchSecret)
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
+		return "", fmt.Errorf("token response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK || body.AccessToken == "" {
+		return "", fmt.Errorf("token endpoint answered %d %s", resp.StatusCode, body.Error)
+	}
+	return body.AccessToken, nil
+}
