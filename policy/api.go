@@ -1,19 +1,6 @@
-// Package policy owns the gateway's route policy language: routes written as
-// net/http ServeMux patterns ("[METHOD ][HOST]/PATH"), each naming an
-// upstream and the scopes a token must carry, or marked public. It decodes
-// the routes section of the config, reports every problem with its
-// position, compiles routes into an immutable [Set], matches requests with
-// ServeMux precedence and decides allow or deny with a reason.
-//
-// The package is pure: no I/O, no logging, no HTTP handlers. The gateway,
-// `scopegate check` and `scopegate explain` all use it.
 package policy
 
-import (
-	"fmt"
-
-	"gopkg.in/yaml.v3"
-)
+import "fmt"
 
 // Position is a place in a config file.
 type Position struct {
@@ -59,5 +46,3 @@ type Decision struct {
 	Reason  string   // one sentence for logs, 403 bodies and explain
 	Missing []string // required scopes the caller lacks (403)
 }
-
-var _ = yaml.Node{}
