@@ -1,13 +1,10 @@
-// Package pages renders the authorization server's HTML pages (login,
-// consent, account, error) from embedded html/template files and CSS. It
-// knows nothing about OAuth; the authserver fills the data structs.
 package pages
 
 // Brand is the product identity shown on every page.
 type Brand struct {
 	ProductName string // default "scopegate"
-	LogoURL     string // optional; same-origin or data: URL
-	AccentColor string // CSS colour, e.g. "#2f6fed"; validated by the caller
+	LogoURL     string // optional; a same-origin path ("/...", not "//...") or a data:image/ URL; default the bundled logo
+	AccentColor string // "#rgb" or "#rrggbb"; default a blue that white text reads well on; [New] rejects anything else
 }
 
 // LoginData fills the login page.
@@ -34,6 +31,7 @@ type ConsentData struct {
 	CSRFToken   string
 	ClientName  string
 	ClientID    string
+	ClientOwner string // optional: who operates the client (SECURITY.md A.48), shown under its name
 	RedirectURI string // shown so users see where they will be sent
 	UserName    string // display name of the signed-in user
 	Scopes      []ScopeItem
