@@ -38,9 +38,11 @@ func Compile(routes []Route, env Env) (*Set, []Diagnostic) {
 }
 
 type compiler struct {
-	env   Env
-	mux   *http.ServeMux
-	diags []Diagnostic
+	env     Env
+	mux     *http.ServeMux
+	valid   []int // routes with valid patterns, in order
+	skipped []int // routes that conflicted, so are missing from mux
+	diags   []Diagnostic
 }
 
 func (c *compiler) errorf(p Position, format string, args ...any) {
@@ -67,14 +69,23 @@ func (c *compiler) add(routes []Route, i int) {
 		}
 		return
 	}
-	if register(c.mux, normalizePattern(r.Pattern), routeHandler(i)) != nil {
-		j := firstConflict(routes[:i], r)
-		if j < 0 { // cannot happen: a valid pattern only fails on a conflict
-			c.errorf(patPos, "route %q conflicts with an earlier route", r.Pattern)
-			return
-		}
-		c.errorf(patPos, "route %q conflicts with route %q at %s", r.Pattern, routes[j].Pattern, routes[j].Pos)
+	// The main mux only holds routes that registered cleanly, so a route
+	// that conflicts with one left out is found pairwise, the same way as
+	// the earliest route behind a failed registration.
+	err := register(c.mux, normalizePattern(r.Pattern), routeHandler(i))
+	if err == nil && len(c.skipped) == 0 {
+		c.valid = append(c.valid, i)
+		return
 	}
+	switch j := firstConflict(routes, c.valid, r); {
+	case j >= 0:
+		c.errorf(patPos, "route %q conflicts with route %q at %s", r.Pattern, routes[j].Pattern, routes[j].Pos)
+		c.skipped = append(c.skipped, i)
+	case err != nil: // not expected; never let a route silently drop out
+		c.errorf(patPos, "route %q cannot be registered: %v", r.Pattern, err)
+		c.skipped = append(c.skipped, i)
+	}
+	c.valid = append(c.valid, i)
 }
 
 func (c *compiler) checkUpstream(r *Route) {
@@ -154,14 +165,14 @@ func validPattern(pattern string) error {
 	return err
 }
 
-// firstConflict returns the index of the first earlier route whose pattern
-// conflicts with r's, or -1.
-func firstConflict(earlier []Route, r *Route) int {
+// firstConflict returns the index of the first route among earlier (all
+// with valid patterns) whose pattern conflicts with r's, or -1.
+func firstConflict(routes []Route, earlier []int, r *Route) int {
 	pat := normalizePattern(r.Pattern)
-	for j := range earlier {
+	for _, j := range earlier {
 		mux := http.NewServeMux()
-		if register(mux, normalizePattern(earlier[j].Pattern), routeHandler(0)) != nil {
-			continue // invalid; already reported
+		if register(mux, normalizePattern(routes[j].Pattern), routeHandler(0)) != nil {
+			continue
 		}
 		if register(mux, pat, routeHandler(1)) != nil {
 			return j
