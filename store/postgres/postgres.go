@@ -1,0 +1,67 @@
+// Package postgres is the [store.Store] backend for several scopegate
+// instances sharing one PostgreSQL database behind a load balancer. It
+// reaches PostgreSQL through pgx's database/sql driver, which only this
+// package imports; queries and schema live in store/internal/sqlstore.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/store/internal/sqlstore"
+)
+
+// DB is a store backed by a PostgreSQL database.
+type DB struct {
+	*sqlstore.Store
+}
+
+var _ store.Store = (*DB)(nil)
+
+// migrationLock is the pg_advisory_lock key that serialises migrations of
+// instances starting at the same time ("scopegat" in ASCII). The lock is
+// database-wide, so it also serialises migrations of different schemas,
+// which only costs a little waiting.
+const migrationLock int64 = 0x73636f7065676174
+
+// Open connects to the database named by dsn (a pgx connection string, URL
+// or key=value form; search_path selects the schema) and brings its schema
+// up to date.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: opening database: %w", err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		return nil, errors.Join(fmt.Errorf("postgres: opening database: %w", err), db.Close())
+	}
+	return &DB{Store: sqlstore.New(db, sqlstore.Postgres)}, nil
+}
+
+// migrate runs the migrations on one connection that holds the advisory
+// lock meanwhile: without it two instances could both find a table missing
+// and both try to create it.
+func migrate(ctx context.Context, db *sql.DB) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("taking the migration lock: %w", err)
+	}
+	defer func() {
+		// A session lock outlives conn.Close (the connection goes back to
+		// the pool), so it is released explicitly, even if ctx has ended.
+		_, uerr := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+		if uerr != nil {
+			err = errors.Join(err, fmt.Errorf("releasing the migration lock: %w", uerr))
+		}
+	}()
+	return sqlstore.Migrate(ctx, conn, sqlstore.Postgres)
+}
