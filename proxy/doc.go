@@ -1,0 +1,29 @@
+// Package proxy owns the gateway: an http.Handler that checks each request
+// against the route policy and the caller's bearer access token, then
+// forwards it to an unmodified backend with httputil.ReverseProxy.
+//
+// Every request runs through one fixed pipeline; no route can skip a step:
+//
+//  1. Reject ambiguity (400): two Authorization headers, a Host header that
+//     disagrees with the request's host, a path that policy.CheckPath
+//     refuses (dot segments, "//", encoded "/", ".", "\", ";", "?", "#" or
+//     NUL). The route is chosen from exactly the path the backend receives.
+//  2. Remove the headers the caller listed in Connection, before anything
+//     reads a header, so a caller cannot make us drop what we add later.
+//  3. Remove every header that folds (case, "-", "_", ".") to X-Auth-Subject,
+//     X-Auth-Client-Id or X-Auth-Scope: on every route, public ones too.
+//  4. Match a route (404 when none). A public route is forwarded now.
+//  5. Take the bearer token from "Authorization: Bearer" only; a token in
+//     the query is refused (RFC 9700 §4.3.2), a malformed header is 400
+//     invalid_request (RFC 6750 §3.1), none is 401.
+//  6. Verify the token (401 invalid_token), then the route's scopes
+//     (403 insufficient_scope with the required scope list).
+//  7. Set X-Auth-Subject, X-Auth-Client-Id and X-Auth-Scope, and forward:
+//     X-Forwarded-For/-Host/-Proto rebuilt, Forwarded dropped, and
+//     Authorization dropped unless the upstream passes it on.
+//
+// Errors deny: a panic becomes 500, an unreachable upstream 502, a slow one
+// 504. Every error response carries an error_id equal to the request ID in
+// the access-log line. Route matching and decisions belong to package
+// policy; token verification to package token, behind [Verifier].
+package proxy

@@ -1,0 +1,152 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/httplog"
+)
+
+// upstream is one backend and the ReverseProxy built for it once, in New.
+type upstream struct {
+	g        *Gateway
+	name     string
+	target   *url.URL
+	passAuth bool
+	proxy    *httputil.ReverseProxy
+}
+
+func newReverseProxy(g *Gateway, name string, target *url.URL, passAuth bool, rt http.RoundTripper, pool *bufferPool) *upstream {
+	u := &upstream{g: g, name: name, target: target, passAuth: passAuth}
+	u.proxy = &httputil.ReverseProxy{
+		Rewrite:      u.rewrite, // never Director: see its deprecation note
+		Transport:    rt,
+		BufferPool:   pool,
+		ErrorHandler: u.handleError,
+		ErrorLog:     zap.NewStdLog(g.log.Named("reverseproxy")),
+	}
+	return u
+}
+
+// rewrite builds the outbound request. ReverseProxy has already removed
+// hop-by-hop headers and the inbound Forwarded and X-Forwarded-For/-Host/
+// -Proto from pr.Out.
+func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
+	trusted := u.g.trustedPeer(pr.In.RemoteAddr)
+	if trusted {
+		// SetXForwarded appends the peer to what is already there.
+		if v := pr.In.Header["X-Forwarded-For"]; len(v) > 0 {
+			pr.Out.Header["X-Forwarded-For"] = v
+		}
+	}
+	pr.SetURL(u.target) // joins the base path (if any) and the judged path
+	pr.SetXForwarded()
+	if trusted {
+		for _, k := range [...]string{"X-Forwarded-Host", "X-Forwarded-Proto"} {
+			if v := pr.In.Header[k]; len(v) > 0 {
+				pr.Out.Header[k] = v
+			}
+		}
+	} else {
+		// Forwarding headers ReverseProxy does not know (SECURITY.md B.4).
+		for _, k := range [...]string{"X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Uri", "X-Forwarded-Server", "X-Real-Ip"} {
+			delete(pr.Out.Header, k)
+		}
+	}
+	if !u.passAuth {
+		delete(pr.Out.Header, "Authorization")
+	}
+}
+
+// trustedPeer reports whether the direct peer is a configured proxy.
+func (g *Gateway) trustedPeer(remoteAddr string) bool {
+	if len(g.trusted) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range g.trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// handleError maps a failed round trip to 502 or 504, or, when the client
+// has gone, only logs it: that is not a server fault.
+func (u *upstream) handleError(w http.ResponseWriter, r *http.Request, err error) {
+	id := httplog.RequestID(r.Context())
+	if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		u.g.log.Debug("client gone", zap.String("request_id", id), zap.String("upstream", u.name))
+		if rec, ok := w.(*recorder); ok {
+			rec.ex.reason = "client gone"
+		}
+		return
+	}
+	e := errBadGateway
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		e = errTimeout
+	}
+	u.g.log.Warn("upstream error", zap.String("request_id", id), zap.String("upstream", u.name),
+		zap.Int("status", e.status), zap.Error(err))
+	if rec, ok := w.(*recorder); ok {
+		rec.ex.decision, rec.ex.reason, rec.ex.errorID = "deny", e.reason, id
+	}
+	e.write(w, id)
+}
+
+// NewTransport returns the transport used for an upstream when
+// Config.Transport is nil: dial timeout 10s with 30s keep-alive probes, TLS
+// handshake 10s (TLS 1.2 at least), response headers within
+// responseHeaderTimeout, idle connections kept 90s (up to 64 per host),
+// Expect: 100-continue waited on for 1s. It never uses an HTTP proxy from
+// the environment.
+func NewTransport(responseHeaderTimeout time.Duration) *http.Transport {
+	return &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   64,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// bufferPool recycles ReverseProxy's 32 KiB copy buffers through a bounded
+// channel, so a request costs no buffer allocation and no boxing.
+type bufferPool struct{ free chan []byte }
+
+func newBufferPool(n int) *bufferPool { return &bufferPool{free: make(chan []byte, n)} }
+
+func (p *bufferPool) Get() []byte {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+		return make([]byte, 32<<10)
+	}
+}
+
+func (p *bufferPool) Put(b []byte) {
+	select {
+	case p.free <- b[:cap(b)]:
+	default:
+	}
+}

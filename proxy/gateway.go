@@ -1,0 +1,198 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/policy"
+	"github.com/scopegate/scopegate/token"
+)
+
+// Verifier checks a raw bearer access token and returns its claims. Any
+// error refuses the token; its Error() text must be safe to send to the
+// client as an RFC 6750 error_description. *token.Verifier implements it.
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (*token.Claims, error)
+}
+
+var _ Verifier = (*token.Verifier)(nil)
+
+// Upstream is a backend the gateway forwards to.
+type Upstream struct {
+	// URL is the backend's base URL: scheme http or https, a host, and
+	// optionally a base path that is prefixed to every forwarded path. It
+	// must not carry user info, a query or a fragment.
+	URL *url.URL
+	// PassAuthorization forwards the caller's Authorization header. If
+	// false, the backend never sees the bearer token.
+	PassAuthorization bool
+	// Timeout bounds the wait for the backend's response headers; past it
+	// the caller gets 504. If zero, DefaultUpstreamTimeout is used. Bodies
+	// may stream for longer.
+	Timeout time.Duration
+}
+
+// DefaultUpstreamTimeout is the response-header timeout of an Upstream
+// whose Timeout is zero.
+const DefaultUpstreamTimeout = 30 * time.Second
+
+// Config configures a Gateway.
+type Config struct {
+	// Policy is the route policy. Required.
+	Policy *policy.Set
+	// Upstreams are the backends, by the names routes use. Required.
+	Upstreams map[string]Upstream
+	// Verifier checks bearer tokens. Required unless every route is
+	// public; a protected route reached without one is denied with 500.
+	Verifier Verifier
+	// TrustedProxies are the peers whose X-Forwarded-For we extend and
+	// whose X-Forwarded-Host/-Proto/-Port/-Prefix we keep. If nil, nobody is
+	// trusted and the gateway rebuilds all of them.
+	TrustedProxies []netip.Prefix
+	// Transport sends requests upstream. If nil, each upstream gets an
+	// *http.Transport with the timeouts of [NewTransport]. If it is an
+	// *http.Transport, each upstream gets a clone with its response-header
+	// timeout; any other RoundTripper is used as is and an Upstream.Timeout
+	// is then an error.
+	Transport http.RoundTripper
+	// Logger receives errors and, with AccessLog, one line per request.
+	// If nil, zap.NewNop() is used.
+	Logger *zap.Logger
+	// AccessLog writes one info line per request: request_id, method, path
+	// (never the query), status, duration, route, decision, reason,
+	// upstream, sub, client_id and error_id.
+	AccessLog bool
+	// Now returns the current time, for durations. If nil, time.Now is used.
+	Now func() time.Time
+}
+
+// Gateway is the gateway handler. It is safe for concurrent use; the
+// policy can be swapped at any time with SetPolicy.
+type Gateway struct {
+	policy    atomic.Pointer[policy.Set]
+	upstreams map[string]*upstream // built once in New, read-only after
+	verifier  Verifier
+	trusted   []netip.Prefix
+	log       *zap.Logger
+	accessLog bool
+	now       func() time.Time
+}
+
+// New checks cfg and builds a Gateway with one ReverseProxy per upstream.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.Policy == nil {
+		return nil, errors.New("proxy: config has no policy")
+	}
+	if len(cfg.Upstreams) == 0 {
+		return nil, errors.New("proxy: config has no upstreams")
+	}
+	g := &Gateway{
+		upstreams: make(map[string]*upstream, len(cfg.Upstreams)),
+		verifier:  cfg.Verifier,
+		trusted:   cfg.TrustedProxies,
+		log:       cfg.Logger,
+		accessLog: cfg.AccessLog,
+		now:       cfg.Now,
+	}
+	if g.log == nil {
+		g.log = zap.NewNop()
+	}
+	g.log = g.log.Named("proxy")
+	if g.now == nil {
+		g.now = time.Now
+	}
+	pool := newBufferPool(256)
+	for name, u := range cfg.Upstreams {
+		up, err := newUpstream(g, name, u, cfg.Transport, pool)
+		if err != nil {
+			return nil, err
+		}
+		g.upstreams[name] = up
+	}
+	if err := g.checkPolicy(cfg.Policy); err != nil {
+		return nil, err
+	}
+	g.policy.Store(cfg.Policy)
+	return g, nil
+}
+
+// checkPolicy reports a route naming an unknown upstream, or a protected
+// route when there is no Verifier. Both would only deny at run time; at
+// start they are configuration mistakes worth refusing.
+func (g *Gateway) checkPolicy(p *policy.Set) error {
+	for _, r := range p.Routes() {
+		if g.upstreams[r.Upstream] == nil {
+			return fmt.Errorf("proxy: route %q names unknown upstream %q", r.Pattern, r.Upstream)
+		}
+		if !r.Public && g.verifier == nil {
+			return fmt.Errorf("proxy: route %q needs a token but there is no verifier", r.Pattern)
+		}
+	}
+	return nil
+}
+
+// SetPolicy replaces the route policy for the requests that start after
+// it returns; requests in flight keep the set they matched against. A nil
+// set matches nothing, so every request gets 404. The caller compiles p
+// with the same upstream names; a route naming an unknown upstream, or a
+// protected route without a Verifier, is denied with 500 at run time.
+func (g *Gateway) SetPolicy(p *policy.Set) { g.policy.Store(p) }
+
+// newUpstream validates u and builds its ReverseProxy.
+func newUpstream(g *Gateway, name string, u Upstream, rt http.RoundTripper, pool *bufferPool) (*upstream, error) {
+	if err := checkUpstreamURL(u.URL); err != nil {
+		return nil, fmt.Errorf("proxy: upstream %q: %w", name, err)
+	}
+	if u.Timeout < 0 {
+		return nil, fmt.Errorf("proxy: upstream %q: negative timeout", name)
+	}
+	timeout := u.Timeout
+	if timeout == 0 {
+		timeout = DefaultUpstreamTimeout
+	}
+	switch t := rt.(type) {
+	case nil:
+		rt = NewTransport(timeout)
+	case *http.Transport:
+		c := t.Clone()
+		c.ResponseHeaderTimeout = timeout
+		rt = c
+	default:
+		if u.Timeout != 0 {
+			return nil, fmt.Errorf("proxy: upstream %q: a timeout needs an *http.Transport", name)
+		}
+	}
+	target := *u.URL
+	if target.Path == "/" && target.RawPath == "" {
+		target.Path = "" // so SetURL keeps the request path exactly
+	}
+	return newReverseProxy(g, name, &target, u.PassAuthorization, rt, pool), nil
+}
+
+func checkUpstreamURL(u *url.URL) error {
+	switch {
+	case u == nil:
+		return errors.New("no URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("URL scheme %q is not http or https", u.Scheme)
+	case u.Host == "":
+		return errors.New("URL has no host")
+	case u.User != nil:
+		return errors.New("URL must not carry user info")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return errors.New("URL must not carry a query or fragment")
+	case u.Path != "" && u.Path != "/":
+		if err := policy.CheckPath(u.EscapedPath()); err != nil {
+			return fmt.Errorf("URL base path: %w", err)
+		}
+	}
+	return nil
+}
