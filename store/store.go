@@ -79,20 +79,25 @@ type Store interface {
 	// RedeemAuthCode marks the code as redeemed with one conditional write
 	// and returns it. Exactly one of any number of concurrent callers
 	// succeeds. An unknown or expired (at now) code gives ErrNotFound; a code
-	// redeemed before gives the stored code together with ErrConflict.
+	// redeemed before gives the stored code together with ErrConflict. A
+	// code is expired from its ExpiresAt on. A redeemed code keeps giving
+	// ErrConflict after it expired, until DeleteExpired removes it, so a late
+	// replay can still be recognised as one.
 	RedeemAuthCode(ctx context.Context, id string, now time.Time) (AuthCode, error)
 
 	// Consent returns the consent of subject for clientID, or ErrNotFound.
 	Consent(ctx context.Context, subject, clientID string) (Consent, error)
 	// SaveConsent creates or replaces the consent for (Subject, ClientID).
+	// Replacing keeps the stored CreatedAt (when the user first consented)
+	// and takes Scopes and UpdatedAt from c.
 	SaveConsent(ctx context.Context, c Consent) error
 	// Consents lists the consents of subject, ordered by client ID.
 	Consents(ctx context.Context, subject string) ([]Consent, error)
 	// DeleteConsent removes a consent; ErrNotFound if there was none.
 	DeleteConsent(ctx context.Context, subject, clientID string) error
 
-	// DeleteExpired removes codes that expired before now and returns how
-	// many it removed.
+	// DeleteExpired removes codes that expired before now (ExpiresAt at or
+	// before now, redeemed or not) and returns how many it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Close releases the backend's resources.
