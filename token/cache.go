@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -28,22 +29,29 @@ type cacheEntry struct {
 // holds at most perShard entries and drops an expired, else an arbitrary,
 // entry to make room. Only successful verifications are stored, so an
 // attacker can fill it only with tokens the issuer really signed.
+//
+// Each shard's map is copy-on-write behind an atomic pointer: a hit is one
+// atomic load and a map lookup, with no lock and no write to shared memory,
+// so concurrent requests for the same token do not contend. A store copies
+// one shard (about perShard entries), which is small next to the signature
+// check that precedes it.
 type cache struct {
 	perShard int
 	shards   [cacheShards]cacheShard
 }
 
 type cacheShard struct {
-	mu sync.RWMutex
-	m  map[cacheKey]cacheEntry
-	_  [64]byte // keep neighbouring shard locks off one cache line
+	m  atomic.Pointer[map[cacheKey]cacheEntry] // never modified once stored
+	mu sync.Mutex                              // serializes writers
+	_  [64]byte                                // keep neighbouring shards off one cache line
 }
 
 func newCache(size int) *cache {
 	per := (size + cacheShards - 1) / cacheShards
 	c := &cache{perShard: max(per, 1)}
 	for i := range c.shards {
-		c.shards[i].m = make(map[cacheKey]cacheEntry)
+		m := make(map[cacheKey]cacheEntry)
+		c.shards[i].m.Store(&m)
 	}
 	return c
 }
@@ -60,10 +68,7 @@ func (c *cache) shard(k cacheKey) *cacheShard {
 }
 
 func (c *cache) get(k cacheKey) (cacheEntry, bool) {
-	s := c.shard(k)
-	s.mu.RLock()
-	e, ok := s.m[k]
-	s.mu.RUnlock()
+	e, ok := (*c.shard(k).m.Load())[k]
 	return e, ok
 }
 
@@ -71,51 +76,51 @@ func (c *cache) put(k cacheKey, e cacheEntry, now time.Time) {
 	s := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.m[k]; !ok && len(s.m) >= c.perShard {
-		s.evictOne(now)
+	old := *s.m.Load()
+	m := make(map[cacheKey]cacheEntry, min(len(old)+1, c.perShard))
+	for ok, oe := range old {
+		if now.Before(oe.until) {
+			m[ok] = oe
+		}
 	}
-	s.m[k] = e
+	if _, ok := m[k]; !ok && len(m) >= c.perShard {
+		evictOne(m)
+	}
+	m[k] = e
+	s.m.Store(&m)
 }
 
 func (c *cache) remove(k cacheKey) {
 	s := c.shard(k)
 	s.mu.Lock()
-	delete(s.m, k)
-	s.mu.Unlock()
-}
-
-// evictLook bounds how many entries evictOne inspects for an expired one.
-const evictLook = 8
-
-// evictOne removes an expired entry among the first few map iteration
-// yields, or else the first one. Map iteration starts at a random place,
-// so this is random eviction without keeping a random source.
-func (s *cacheShard) evictOne(now time.Time) {
-	var victim cacheKey
-	seen := 0
-	for k, e := range s.m {
-		if !now.Before(e.until) {
-			delete(s.m, k)
-			return
-		}
-		if seen == 0 {
-			victim = k
-		}
-		seen++
-		if seen == evictLook {
-			break
+	defer s.mu.Unlock()
+	old := *s.m.Load()
+	if _, ok := old[k]; !ok {
+		return
+	}
+	m := make(map[cacheKey]cacheEntry, len(old))
+	for ok, oe := range old {
+		if ok != k {
+			m[ok] = oe
 		}
 	}
-	delete(s.m, victim)
+	s.m.Store(&m)
+}
+
+// evictOne removes the entry map iteration yields first. Iteration starts
+// at a random place, so this is random eviction without a random source;
+// expired entries were already dropped by the copy in put.
+func evictOne(m map[cacheKey]cacheEntry) {
+	for k := range m {
+		delete(m, k)
+		return
+	}
 }
 
 func (c *cache) len() int {
 	n := 0
 	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		n += len(s.m)
-		s.mu.RUnlock()
+		n += len(*c.shards[i].m.Load())
 	}
 	return n
 }

@@ -1,0 +1,68 @@
+package token_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/scopegate/scopegate/token"
+	"github.com/scopegate/scopegate/token/tokentest"
+)
+
+func newBenchVerifier(b *testing.B, cacheSize int) (*token.Verifier, *tokentest.Key) {
+	b.Helper()
+	key := tokentest.NewKey(b)
+	v, err := token.NewVerifier(token.Config{
+		Issuers:   []token.Issuer{{URL: issuerA, Audience: audGW, Keys: key.KeySet()}},
+		CacheSize: cacheSize,
+	})
+	if err != nil {
+		b.Fatalf("NewVerifier: %v", err)
+	}
+	return v, key
+}
+
+func benchTokens(b *testing.B, key *tokentest.Key, n int) []string {
+	b.Helper()
+	raws := make([]string, n)
+	for i := range raws {
+		raws[i] = key.Sign(b, tokentest.ClaimsAt(time.Now(), issuerA, audGW, subject, readScope, "photos.write"))
+	}
+	return raws
+}
+
+func benchVerify(b *testing.B, v *token.Verifier, raws []string) {
+	ctx := context.Background()
+	for _, raw := range raws { // warm the cache, outside the timing
+		if _, err := v.Verify(ctx, raw); err != nil {
+			b.Fatalf("Verify = %v", err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, err := v.Verify(ctx, raws[i%len(raws)]); err != nil {
+				b.Errorf("Verify = %v", err)
+				return
+			}
+			i++
+		}
+	})
+}
+
+func BenchmarkVerifyCached(b *testing.B) {
+	v, key := newBenchVerifier(b, 0)
+	benchVerify(b, v, benchTokens(b, key, 1))
+}
+
+func BenchmarkVerifyCached1000(b *testing.B) {
+	v, key := newBenchVerifier(b, 0)
+	benchVerify(b, v, benchTokens(b, key, 1000))
+}
+
+func BenchmarkVerifyUncached(b *testing.B) {
+	v, key := newBenchVerifier(b, -1)
+	benchVerify(b, v, benchTokens(b, key, 1))
+}
