@@ -1,0 +1,142 @@
+package config
+
+import (
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults and limits for the authserver section.
+const (
+	DefaultIssuer         = "http://localhost:8080"
+	DefaultAccessTokenTTL = 10 * time.Minute
+	MinAccessTokenTTL     = time.Minute
+	MaxAccessTokenTTL     = 24 * time.Hour
+)
+
+func (d *decoder) authServer(n *yaml.Node) AuthServer {
+	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "branding")
+	a := AuthServer{Issuer: DefaultIssuer, AccessTokenTTL: DefaultAccessTokenTTL}
+	if t, ok := d.str(f.get("issuer")); ok {
+		if p := issuerProblem(t.value, true); p != "" {
+			d.errorf(t.node, "issuer %s %s", t.quoted(), p)
+		}
+		a.Issuer = t.value
+	}
+	a.Audience = a.Issuer
+	if t, ok := d.str(f.get("audience")); ok {
+		if t.value == "" {
+			d.errorf(t.node, "audience must not be empty (leave it out to use the issuer)")
+		}
+		a.Audience = t.value
+	}
+	if ttl, ok := d.duration(f.get("access_token_ttl"), DefaultAccessTokenTTL); ok {
+		if ttl < MinAccessTokenTTL || ttl > MaxAccessTokenTTL {
+			d.errorf(f.get("access_token_ttl"), "access_token_ttl must be between 1m and 24h")
+		}
+		a.AccessTokenTTL = ttl
+	}
+	a.Scopes = d.scopes(f.get("scopes"))
+	users := d.users(f.get("users"))
+	a.Users = users.list
+	a.Clients = d.clients(f.get("clients"), users.byName, a.Scopes)
+	a.Branding = d.branding(f.get("branding"))
+	return a
+}
+
+// scopes reads the name: description mapping, keeping file order, which
+// is the order the consent page lists them in.
+func (d *decoder) scopes(n *yaml.Node) []Scope {
+	var out []Scope
+	for _, e := range d.entries(n) {
+		if !scopeToken(e.key) {
+			d.errorf(e.kNode, "invalid scope name %q (no spaces, quotes or backslashes)", e.key)
+			continue
+		}
+		t, ok := d.str(e.value)
+		if !ok {
+			if absent(e.value) {
+				d.errorf(e.kNode, "scope %q needs a description: it is the text shown on the consent page", e.key)
+			}
+			continue
+		}
+		if strings.TrimSpace(t.value) == "" {
+			d.errorf(t.node, "scope %q needs a description: it is the text shown on the consent page", e.key)
+			continue
+		}
+		out = append(out, Scope{Name: e.key, Description: t.value})
+	}
+	return out
+}
+
+// userSet is the users section plus what clients are checked against.
+type userSet struct {
+	list   []User
+	byName map[string]*yaml.Node // lower-cased username -> its node
+}
+
+func (d *decoder) users(n *yaml.Node) userSet {
+	s := userSet{byName: map[string]*yaml.Node{}}
+	for _, item := range d.list(n) {
+		f := d.mapping(item, "username", "password_hash", "name", "email")
+		if f.node.Kind != yaml.MappingNode {
+			if absent(f.node) {
+				d.errorf(f.node, "expected a user mapping, got nothing")
+			}
+			continue
+		}
+		var u User
+		if t, ok := d.str(d.require(f, "username")); ok {
+			key := strings.ToLower(t.value)
+			switch first, dup := s.byName[key]; {
+			case strings.TrimSpace(t.value) == "":
+				d.errorf(t.node, "username must not be empty")
+			case dup:
+				d.errorf(t.node, "duplicate username %s (first at line %d; usernames ignore case)", t.quoted(), first.Line)
+			default:
+				s.byName[key] = t.node
+			}
+			u.Username = t.value
+		}
+		if t, ok := d.str(d.require(f, "password_hash")); ok {
+			if !isBcrypt(t.value) {
+				d.errorf(t.node, "password_hash is not a bcrypt hash (make one with scopegate hash-password)")
+			}
+			u.PasswordHash = t.value
+		}
+		if t, ok := d.str(f.get("name")); ok {
+			u.Name = t.value
+		}
+		if t, ok := d.str(f.get("email")); ok {
+			if !plainEmail(t.value) {
+				d.errorf(t.node, "invalid email %s (want name@example.com)", t.quoted())
+			}
+			u.Email = t.value
+		}
+		s.list = append(s.list, u)
+	}
+	return s
+}
+
+func (d *decoder) branding(n *yaml.Node) Branding {
+	f := d.mapping(n, "product_name", "logo_url", "accent_color")
+	var b Branding
+	if t, ok := d.str(f.get("product_name")); ok {
+		b.ProductName = t.value
+	}
+	// An empty value means the pages' own default, like a missing one.
+	if t, ok := d.str(f.get("logo_url")); ok && t.value != "" {
+		if p := logoProblem(t.value); p != "" {
+			d.errorf(t.node, "logo_url %s", p)
+		}
+		b.LogoURL = t.value
+	}
+	if t, ok := d.str(f.get("accent_color")); ok && t.value != "" {
+		if !hexColor(t.value) {
+			d.errorf(t.node, "accent_color %s must be #rgb or #rrggbb", t.quoted())
+		}
+		b.AccentColor = t.value
+	}
+	return b
+}

@@ -1,0 +1,136 @@
+package config
+
+import (
+	"net/mail"
+	"net/url"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// The checks below return a problem phrased for a diagnostic, or "" when
+// the value is fine. They quote only what the caller passes as shown, so
+// an expanded secret never reaches a message.
+
+// loopbackHost reports the hosts for which plain http is tolerated: the
+// traffic never leaves the machine (RFC 8252 §7.3, RFC 9700 §2.6).
+func loopbackHost(u *url.URL) bool {
+	h := u.Hostname()
+	return strings.EqualFold(h, "localhost") || h == "127.0.0.1" || h == "::1"
+}
+
+// issuerProblem checks an issuer URL. Ours must not end with a slash, so
+// that "iss" and every endpoint URL built from it are unambiguous; other
+// servers' issuers are compared as they publish them.
+func issuerProblem(raw string, ours bool) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return "must be an absolute URL such as https://login.example.com"
+	case u.Scheme != "https" && !(u.Scheme == "http" && loopbackHost(u)):
+		return "must use https (http only for localhost, 127.0.0.1 or [::1])"
+	case u.User != nil:
+		return "must not contain userinfo"
+	case u.RawQuery != "" || u.ForceQuery:
+		return "must not have a query"
+	case strings.Contains(raw, "#"):
+		return "must not have a fragment"
+	case ours && strings.HasSuffix(raw, "/"):
+		return "must not end with a slash"
+	}
+	return ""
+}
+
+// redirectURIProblem applies RFC 9700 §2.6 and RFC 8252: https, loopback
+// http for native apps, or a private-use scheme in reverse-domain form.
+func redirectURIProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs():
+		return "must be an absolute URI"
+	case strings.Contains(raw, "#"):
+		return "must not contain a fragment"
+	case u.User != nil:
+		return "must not contain userinfo"
+	case u.Scheme == "https":
+		if u.Host == "" {
+			return "must name a host"
+		}
+	case u.Scheme == "http":
+		if !loopbackHost(u) {
+			return "may use http only with host localhost, 127.0.0.1 or [::1]; use https"
+		}
+	case !strings.Contains(u.Scheme, "."):
+		return "must use https, loopback http, or a private-use scheme with a dot such as com.example.app:/callback"
+	}
+	return ""
+}
+
+// upstreamURLProblem checks a backend URL.
+func upstreamURLProblem(u *url.URL, raw string) string {
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must be an absolute http or https URL"
+	case u.Host == "" || u.Opaque != "":
+		return "must name a host"
+	case u.User != nil:
+		return "must not contain userinfo"
+	case u.RawQuery != "" || u.ForceQuery:
+		return "must not have a query"
+	case strings.Contains(raw, "#"):
+		return "must not have a fragment"
+	}
+	return ""
+}
+
+func isBcrypt(hash string) bool {
+	_, err := bcrypt.Cost([]byte(hash))
+	return err == nil
+}
+
+// plainEmail accepts a bare address (no display name, no angle brackets).
+func plainEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+// scopeToken reports whether s is a scope-token of RFC 6749 §3.3:
+// 1*( %x21 / %x23-5B / %x5D-7E ).
+func scopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// hexColor accepts "#rgb" and "#rrggbb".
+func hexColor(s string) bool {
+	if len(s) != 4 && len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// logoProblem keeps pages free of third-party resources (SECURITY A.8):
+// a logo is a path on this server or inline data.
+func logoProblem(s string) string {
+	switch {
+	case strings.HasPrefix(strings.ToLower(s), "data:image/"):
+		return ""
+	case strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, `/\`):
+		return ""
+	}
+	return "must be a path on this server (/logo.svg) or a data:image/ URL: pages load no third-party resources"
+}

@@ -1,0 +1,125 @@
+package config
+
+import (
+	"net/url"
+	"regexp"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/scopegate/scopegate/policy"
+)
+
+// upstreamName keeps names usable in logs and metrics labels as written.
+var upstreamName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// gateway reads the gateway section. issuer is our own, which must not
+// also be listed as a trusted external issuer.
+func (d *decoder) gateway(n *yaml.Node, issuer string, scopes []Scope) (Gateway, *policy.Set) {
+	f := d.mapping(n, "trusted_issuers", "upstreams", "routes")
+	var g Gateway
+	g.TrustedIssuers = d.trustedIssuers(f.get("trusted_issuers"), issuer)
+	g.Upstreams = d.upstreams(f.get("upstreams"))
+
+	// Routes are the policy package's language; it decodes and checks
+	// them. Route values are not ${VAR}-expanded: a policy means the same
+	// wherever it is checked.
+	routesNode := f.get("routes")
+	routes, diags := policy.DecodeRoutes(d.file, routesNode)
+	d.diags = append(d.diags, diags...)
+	g.Routes = routes
+	if r := resolve(routesNode); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) > 0 && emptyMapping(f.get("upstreams")) {
+		d.errorf(routesNode, "routes need at least one upstream under gateway.upstreams")
+	}
+	// Non-nil lists: policy skips a check when given nil.
+	env := policy.Env{Upstreams: []string{}, Scopes: []string{}}
+	for _, u := range g.Upstreams {
+		env.Upstreams = append(env.Upstreams, u.Name)
+	}
+	for _, s := range scopes {
+		env.Scopes = append(env.Scopes, s.Name)
+	}
+	set, diags := policy.Compile(routes, env)
+	for _, dg := range diags {
+		if dg.Pos.File == "" {
+			dg.Pos = d.pos(routesNode)
+		}
+		d.diags = append(d.diags, dg)
+	}
+	return g, set
+}
+
+func (d *decoder) trustedIssuers(n *yaml.Node, ours string) []TrustedIssuer {
+	var out []TrustedIssuer
+	seen := map[string]*yaml.Node{}
+	for _, item := range d.list(n) {
+		f := d.mapping(item, "issuer", "audience")
+		if f.node.Kind != yaml.MappingNode {
+			if absent(f.node) {
+				d.errorf(f.node, "expected a trusted issuer mapping, got nothing")
+			}
+			continue
+		}
+		var ti TrustedIssuer
+		if t, ok := d.str(d.require(f, "issuer")); ok {
+			first, dup := seen[t.value]
+			switch p := issuerProblem(t.value, false); {
+			case p != "":
+				d.errorf(t.node, "trusted issuer %s %s", t.quoted(), p)
+			case dup:
+				d.errorf(t.node, "duplicate trusted issuer %s (first at line %d)", t.quoted(), first.Line)
+			case t.value == ours:
+				d.errorf(t.node, "trusted issuer %s is this server's own issuer, which is always trusted", t.quoted())
+			default:
+				seen[t.value] = t.node
+			}
+			ti.Issuer = t.value
+		}
+		if t, ok := d.str(d.require(f, "audience")); ok {
+			if t.value == "" {
+				d.errorf(t.node, "audience must not be empty")
+			}
+			ti.Audience = t.value
+		}
+		out = append(out, ti)
+	}
+	return out
+}
+
+// upstreams reads the name: {url, ...} mapping in file order.
+func (d *decoder) upstreams(n *yaml.Node) []Upstream {
+	var out []Upstream
+	for _, e := range d.entries(n) {
+		if !upstreamName.MatchString(e.key) {
+			d.errorf(e.kNode, "invalid upstream name %q (letters, digits, '.', '_' and '-')", e.key)
+		}
+		f := d.mapping(e.value, "url", "pass_authorization", "timeout")
+		if absent(e.value) {
+			d.errorf(e.kNode, "upstream %q needs a url", e.key)
+			continue
+		}
+		u := Upstream{Name: e.key}
+		if t, ok := d.str(d.require(f, "url")); ok {
+			parsed, err := url.Parse(t.value)
+			if err != nil {
+				d.errorf(t.node, "upstream url %s must be an absolute http or https URL", t.quoted())
+			} else if p := upstreamURLProblem(parsed, t.value); p != "" {
+				d.errorf(t.node, "upstream url %s %s", t.quoted(), p)
+			}
+			u.URL = parsed
+		}
+		u.PassAuthorization = d.boolean(f.get("pass_authorization"), false)
+		if timeout, ok := d.duration(f.get("timeout"), 0); ok {
+			if timeout <= 0 {
+				d.errorf(f.get("timeout"), "timeout must be positive")
+			}
+			u.Timeout = timeout
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func emptyMapping(n *yaml.Node) bool {
+	n = resolve(n)
+	return n == nil || n.Kind == yaml.MappingNode && len(n.Content) == 0
+}
