@@ -88,7 +88,7 @@ func (s *Set) match(method, host, path string) int {
 	// Anything but our own handler is ServeMux's not-found, method-not-
 	// allowed or redirect (for unclean paths and /tree -> /tree/): no match.
 	i, ok := h.(routeHandler)
-	if !ok {
+	if !ok || i == noRoute {
 		return -1
 	}
 	return int(i)
