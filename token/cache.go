@@ -9,9 +9,14 @@ import (
 	"unsafe"
 )
 
-// cacheShards splits the cache so that concurrent requests rarely touch the
-// same lock. A power of two, so the shard is picked with a mask.
-const cacheShards = 64
+// The cache is split into shards so that a store copies only a small map
+// and concurrent stores rarely wait for each other. Shard counts are powers
+// of two, so the shard is picked with a mask; a small cache gets fewer
+// shards so that its bound stays close to the configured size.
+const (
+	maxCacheShards   = 256
+	minShardCapacity = 32
+)
 
 // cacheKey is the SHA-256 of the raw token. Hashing means the cache never
 // holds a usable token, and a collision (which would let one token pass as
@@ -37,7 +42,8 @@ type cacheEntry struct {
 // check that precedes it.
 type cache struct {
 	perShard int
-	shards   [cacheShards]cacheShard
+	mask     uint64
+	shards   []cacheShard
 }
 
 type cacheShard struct {
@@ -46,9 +52,14 @@ type cacheShard struct {
 	_  [64]byte                                // keep neighbouring shards off one cache line
 }
 
+// newCache returns a cache holding at most size entries (rounded up to a
+// multiple of the shard count).
 func newCache(size int) *cache {
-	per := (size + cacheShards - 1) / cacheShards
-	c := &cache{perShard: max(per, 1)}
+	n := 1
+	for n*2 <= maxCacheShards && n*2*minShardCapacity <= size {
+		n *= 2
+	}
+	c := &cache{perShard: max((size+n-1)/n, 1), mask: uint64(n - 1), shards: make([]cacheShard, n)}
 	for i := range c.shards {
 		m := make(map[cacheKey]cacheEntry)
 		c.shards[i].m.Store(&m)
@@ -64,7 +75,7 @@ func keyOf(raw string) cacheKey {
 }
 
 func (c *cache) shard(k cacheKey) *cacheShard {
-	return &c.shards[binary.LittleEndian.Uint64(k[:8])&(cacheShards-1)]
+	return &c.shards[binary.LittleEndian.Uint64(k[:8])&c.mask]
 }
 
 func (c *cache) get(k cacheKey) (cacheEntry, bool) {

@@ -221,6 +221,9 @@ func TestVerify(t *testing.T) {
 			if raw != "" && strings.Contains(err.Error(), raw[:min(len(raw), 20)]) {
 				t.Errorf("error %q echoes the token", err)
 			}
+			if !fitsErrorDescription(err.Error()) {
+				t.Errorf("error %q is not fit for an RFC 6750 error_description", err)
+			}
 			// A second try must fail the same way: failures are not cached
 			// as successes.
 			if _, err2 := f.v.Verify(context.Background(), raw); !errors.Is(err2, tc.want) {
@@ -228,4 +231,16 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fitsErrorDescription reports whether s uses only the characters RFC 6750
+// §3 allows in error_description, so the gateway can quote it verbatim.
+func fitsErrorDescription(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return s != ""
 }
