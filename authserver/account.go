@@ -1,0 +1,105 @@
+package authserver
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/authserver/pages"
+	"github.com/scopegate/scopegate/store"
+)
+
+// handleAccount lists the clients the signed-in user granted access to
+// (OAuth 2.1 §7.9: users can review and revoke grants).
+func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
+	sess := s.readSession(r)
+	if !sess.signedIn() {
+		http.Redirect(w, r, "/oauth2/login", http.StatusSeeOther)
+		return
+	}
+	consents, err := s.store.Consents(r.Context(), sess.Username)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	d := pages.AccountData{
+		UserName: s.displayName(sess.Username), RevokeAction: "/oauth2/account/revoke",
+		LogoutAction: "/oauth2/logout", CSRFToken: s.csrfToken(sess),
+	}
+	if u := s.users[sess.Username]; u != nil {
+		d.Email = u.Email
+	}
+	for _, c := range consents {
+		d.Grants = append(d.Grants, pages.GrantItem{
+			ClientID: c.ClientID, ClientName: s.clientName(c.ClientID),
+			Scopes: s.scopeItems(c.Scopes), GrantedAt: c.CreatedAt.Format("2 January 2006"),
+		})
+	}
+	// The notice names a client we know, never text from the URL.
+	if id := r.URL.Query().Get("revoked"); id != "" {
+		if c, ok := s.clients[id]; ok {
+			d.Notice = "Access for " + c.Name + " was removed."
+		}
+	}
+	s.pages.Account(w, http.StatusOK, d)
+}
+
+// handleRevoke deletes the user's consent for one client. Tokens already
+// issued stay valid until they expire; new ones need consent again.
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	p, err := readParams(w, r)
+	if err != nil {
+		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return
+	}
+	sess := s.readSession(r)
+	if !sess.signedIn() || !s.checkCSRF(sess, p.Get("csrf_token")) {
+		s.csrfFailed(w)
+		return
+	}
+	id := p.Get("client_id")
+	err = s.store.DeleteConsent(r.Context(), sess.Username, id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.Info("consent revoked", zap.String("client_id", id), zap.String("sub", sess.Username))
+	http.Redirect(w, r, "/oauth2/account?"+url.Values{"revoked": {id}}.Encode(), http.StatusSeeOther)
+}
+
+func (s *Server) clientName(id string) string {
+	if c, ok := s.clients[id]; ok {
+		return c.Name
+	}
+	return id
+}
+
+// handleLogoutPage sends a signed-in user to the account page, whose
+// "Sign out" button posts to /oauth2/logout; a signed-out browser sees the
+// signed-out page. No redirect target is ever read from the request.
+func (s *Server) handleLogoutPage(w http.ResponseWriter, r *http.Request) {
+	if s.readSession(r).signedIn() {
+		http.Redirect(w, r, "/oauth2/account", http.StatusSeeOther)
+		return
+	}
+	s.pages.LoggedOut(w, http.StatusOK, pages.LoggedOutData{})
+}
+
+// handleLogout ends the browser session.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	p, err := readParams(w, r)
+	if err != nil {
+		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return
+	}
+	sess := s.readSession(r)
+	if !s.checkCSRF(sess, p.Get("csrf_token")) {
+		s.csrfFailed(w)
+		return
+	}
+	s.clearSession(w)
+	s.log.Info("logout", zap.String("sub", sess.Username))
+	http.Redirect(w, r, "/oauth2/logout", http.StatusSeeOther)
+}

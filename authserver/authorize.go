@@ -1,0 +1,246 @@
+package authserver
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/token"
+)
+
+// authRequest is a checked authorization request. It travels sealed
+// through login and consent (see sealRequest), never as plain fields.
+type authRequest struct {
+	ClientID         string
+	RedirectURI      string // the one to send the browser to
+	RedirectURIGiven bool   // sent in the request, so /token must repeat it
+	Scopes           []string
+	State            string
+	Nonce            string
+	CodeChallenge    string
+	PromptNone       bool
+}
+
+// handleAuthorize is the authorization endpoint (RFC 6749 §4.1.1).
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	params, err := readParams(w, r)
+	if err != nil && !errors.Is(err, errDuplicate) {
+		s.pageError(w, http.StatusBadRequest, "Invalid request", "The authorization request could not be read.")
+		return
+	}
+	req, oe := s.parseAuthorize(params)
+	if req == nil {
+		// Client or redirect URI unknown: redirecting would make us an
+		// open redirector (RFC 9700 §4.11.2).
+		s.pageError(w, http.StatusBadRequest, "Invalid request", oe.Description)
+		return
+	}
+	if oe != nil {
+		s.redirectError(w, r, req.RedirectURI, req.State, oe)
+		return
+	}
+	s.continueAuthorization(w, r, req, s.readSession(r))
+}
+
+// parseAuthorize checks an authorization request. A nil request means the
+// error must be shown as a page; otherwise the request carries a trusted
+// redirect URI and the state for an error redirect.
+func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
+	if len(p["client_id"]) > 1 || len(p["redirect_uri"]) > 1 {
+		return nil, oauthErr(codeInvalidRequest, "The request repeats client_id or redirect_uri.")
+	}
+	c, ok := s.clients[p.Get("client_id")]
+	if !ok {
+		return nil, oauthErr(codeInvalidRequest, "The application is not registered.")
+	}
+	redirect, ok := matchRedirectURI(c.RedirectURIs, p.Get("redirect_uri"))
+	if !ok {
+		return nil, oauthErr(codeInvalidRequest, "The redirect URI is not registered for this application.")
+	}
+	req := &authRequest{ClientID: c.ID, RedirectURI: redirect, RedirectURIGiven: p.Has("redirect_uri")}
+	if len(p["state"]) == 1 {
+		req.State = p.Get("state")
+	}
+	for _, vals := range p {
+		if len(vals) > 1 {
+			return req, oauthErr(codeInvalidRequest, "a parameter is repeated")
+		}
+	}
+	req.Nonce = p.Get("nonce")
+	switch rt := p.Get("response_type"); {
+	case rt == "":
+		return req, oauthErr(codeInvalidRequest, "response_type is required")
+	case rt != "code":
+		return req, oauthErr(codeUnsupportedResponseType, "only response_type=code is supported")
+	}
+	if !c.allowsGrant(grantAuthorizationCode) {
+		return req, oauthErr(codeUnauthorizedClient, "the client may not use the authorization code grant")
+	}
+	if rm := p.Get("response_mode"); rm != "" && rm != "query" {
+		return req, oauthErr(codeInvalidRequest, "only response_mode=query is supported")
+	}
+	if p.Has("request") || p.Has("request_uri") {
+		return req, oauthErr("request_not_supported", "request objects are not supported")
+	}
+	if oe := checkChallenge(c, p.Get("code_challenge"), p.Get("code_challenge_method"), p.Has("code_challenge_method")); oe != nil {
+		return req, oe
+	}
+	req.CodeChallenge = p.Get("code_challenge")
+	scopes, oe := s.checkScopes(c, p.Get("scope"), true)
+	if oe != nil {
+		return req, oe
+	}
+	req.Scopes = scopes
+	switch p.Get("prompt") {
+	case "none":
+		req.PromptNone = true
+	}
+	return req, nil
+}
+
+// checkScopes parses a scope parameter against what the client may ask
+// for. openid is allowed in the code flow only.
+func (s *Server) checkScopes(c *client, raw string, allowOpenID bool) ([]string, *Error) {
+	if !validScopeString(raw) {
+		return nil, oauthErr(codeInvalidScope, "the scope parameter is malformed")
+	}
+	requested := token.ParseScope(raw)
+	if len(requested) == 0 {
+		return nil, oauthErr(codeInvalidScope, "scope is required")
+	}
+	var out []string
+	for _, sc := range requested {
+		if slices.Contains(out, sc) {
+			continue
+		}
+		ok := sc == "openid" && allowOpenID ||
+			slices.Contains(c.Scopes, sc) && s.isDeclared(sc)
+		if !ok {
+			return nil, oauthErr(codeInvalidScope, "a requested scope is not allowed for this client")
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+func (s *Server) isDeclared(scope string) bool { _, ok := s.scopes[scope]; return ok }
+
+// continueAuthorization moves a checked request on: to login, to
+// consent, or back to the client with a code.
+func (s *Server) continueAuthorization(w http.ResponseWriter, r *http.Request, req *authRequest, sess *session) {
+	if !sess.signedIn() {
+		if req.PromptNone {
+			s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeLoginRequired, "the user is not signed in"))
+			return
+		}
+		s.redirectWithRequest(w, r, "/oauth2/login", req)
+		return
+	}
+	covered, err := s.consentCovers(r, sess.Username, req)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !covered {
+		if req.PromptNone {
+			s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeConsentRequired, "the user has not approved this application"))
+			return
+		}
+		s.redirectWithRequest(w, r, "/oauth2/consent", req)
+		return
+	}
+	s.finishAuthorization(w, r, req, sess)
+}
+
+// consentCovers reports whether the user already granted every requested scope.
+func (s *Server) consentCovers(r *http.Request, username string, req *authRequest) (bool, error) {
+	c, err := s.store.Consent(r.Context(), username, req.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return token.Missing(c.Scopes, req.Scopes) == nil, nil
+}
+
+// finishAuthorization issues a code and sends the browser back to the
+// client (RFC 6749 §4.1.2) with iss (RFC 9207).
+func (s *Server) finishAuthorization(w http.ResponseWriter, r *http.Request, req *authRequest, sess *session) {
+	code, err := s.issueCode(r.Context(), req, sess)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.Info("authorization granted", zap.String("client_id", req.ClientID), zap.String("sub", sess.Username))
+	v := url.Values{"code": {code}, "iss": {s.issuer}}
+	if req.State != "" {
+		v.Set("state", req.State)
+	}
+	http.Redirect(w, r, appendQuery(req.RedirectURI, v), http.StatusSeeOther)
+}
+
+// redirectWithRequest sends the browser to one of our own pages with the
+// sealed request. The target path is a constant, never input.
+func (s *Server) redirectWithRequest(w http.ResponseWriter, r *http.Request, path string, req *authRequest) {
+	sealed, err := s.sealRequest(req)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, path+"?"+url.Values{"authz": {sealed}}.Encode(), http.StatusSeeOther)
+}
+
+// sealRequest signs and encrypts a checked request for the round trip
+// through the browser.
+func (s *Server) sealRequest(req *authRequest) (string, error) {
+	return s.pending.Encode(pendingName, req)
+}
+
+// openRequest returns the request sealed in v, or nil when it is absent,
+// forged or expired.
+func (s *Server) openRequest(v string) *authRequest {
+	if v == "" {
+		return nil
+	}
+	var req authRequest
+	if err := s.pending.Decode(pendingName, v, &req); err != nil {
+		return nil
+	}
+	// The config may have changed since the request was sealed.
+	c, ok := s.clients[req.ClientID]
+	if !ok {
+		return nil
+	}
+	if _, ok := matchRedirectURI(c.RedirectURIs, req.RedirectURI); !ok {
+		return nil
+	}
+	return &req
+}
+
+// validScopeString checks RFC 6749 §3.3 characters and single spaces.
+func validScopeString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != ' ' && (c < 0x21 || c == '"' || c == '\\' || c > 0x7e) {
+			return false
+		}
+	}
+	return true
+}
+
+func validScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x20 || c == '"' || c == '\\' || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}

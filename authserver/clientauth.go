@@ -1,0 +1,163 @@
+package authserver
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Grant types this server implements.
+const (
+	grantAuthorizationCode = "authorization_code"
+	grantClientCredentials = "client_credentials"
+)
+
+// client is a registered client as the server keeps it: no plaintext
+// secret, only a bcrypt hash or a keyed hash.
+type client struct {
+	ID           string
+	Name         string
+	RedirectURIs []string
+	GrantTypes   []string
+	Scopes       []string
+	public       bool
+
+	secretMAC  []byte // HMAC of a plaintext secret from the config
+	secretHash []byte // bcrypt hash from the config
+	// verified is the HMAC of a presented secret that passed bcrypt once;
+	// later requests with the same secret skip bcrypt.
+	verified atomic.Pointer[[]byte]
+}
+
+func (c *client) allowsGrant(g string) bool { return slices.Contains(c.GrantTypes, g) }
+
+// secretChecker owns the per-process HMAC key. The key never leaves
+// memory, so the keyed hashes are useless outside this process.
+type secretChecker struct{ key []byte }
+
+func newSecretChecker() (*secretChecker, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("authserver: generating secret key: %w", err)
+	}
+	return &secretChecker{key: key}, nil
+}
+
+func (sc *secretChecker) mac(secret string) []byte {
+	m := hmac.New(sha256.New, sc.key)
+	m.Write([]byte(secret))
+	return m.Sum(nil)
+}
+
+// register converts a configured client, dropping its plaintext secret.
+func (sc *secretChecker) register(c Client) *client {
+	out := &client{
+		ID: c.ID, Name: c.Name, RedirectURIs: c.RedirectURIs, Scopes: c.Scopes,
+		GrantTypes: grantTypesOrDefault(c.GrantTypes),
+		public:     c.Secret == "" && c.SecretHash == "",
+	}
+	if out.Name == "" {
+		out.Name = c.ID
+	}
+	if c.Secret != "" {
+		out.secretMAC = sc.mac(c.Secret)
+	}
+	if c.SecretHash != "" {
+		out.secretHash = []byte(c.SecretHash)
+	}
+	return out
+}
+
+// authenticateClient identifies the client of a token request by
+// client_secret_basic, client_secret_post, or, for public clients, by
+// client_id alone (PKCE then proves possession). Exactly one method may
+// be used (RFC 6749 §2.3).
+func (s *Server) authenticateClient(r *http.Request, p url.Values) (*client, *Error) {
+	id, secret, hasSecret, oe := clientCredentials(r, p)
+	if oe != nil {
+		return nil, oe
+	}
+	c, ok := s.clients[id]
+	if !ok || id == "" {
+		return nil, errInvalidClient()
+	}
+	if c.public {
+		if hasSecret {
+			return nil, errInvalidClient()
+		}
+		return c, nil
+	}
+	if secret == "" || !s.checkSecret(c, secret) {
+		return nil, errInvalidClient()
+	}
+	return c, nil
+}
+
+// clientCredentials extracts the client id and secret from the request.
+func clientCredentials(r *http.Request, p url.Values) (id, secret string, hasSecret bool, oe *Error) {
+	auth := r.Header.Values("Authorization")
+	if len(auth) > 1 {
+		return "", "", false, oauthErr(codeInvalidRequest, "more than one Authorization header")
+	}
+	if len(auth) == 0 {
+		return p.Get("client_id"), p.Get("client_secret"), p.Has("client_secret"), nil
+	}
+	if p.Has("client_secret") {
+		return "", "", false, oauthErr(codeInvalidRequest, "more than one client authentication method")
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok || !strings.HasPrefix(auth[0], "Basic ") {
+		return "", "", false, errInvalidClient()
+	}
+	// RFC 6749 §2.3.1: both parts are form-urlencoded before encoding.
+	id, err1 := url.QueryUnescape(user)
+	secret, err2 := url.QueryUnescape(pass)
+	if err1 != nil || err2 != nil {
+		return "", "", false, errInvalidClient()
+	}
+	if p.Has("client_id") && p.Get("client_id") != id {
+		return "", "", false, oauthErr(codeInvalidRequest, "client_id does not match the Authorization header")
+	}
+	return id, secret, true, nil
+}
+
+// checkSecret compares in constant time against the keyed hash, or the
+// remembered verified secret; anything else pays the full bcrypt cost and
+// counts as a failure for the rate limit.
+func (s *Server) checkSecret(c *client, secret string) bool {
+	presented := s.secrets.mac(secret)
+	if c.secretMAC != nil {
+		if hmac.Equal(c.secretMAC, presented) {
+			return true
+		}
+		s.clientAuthFailed(c)
+		return false
+	}
+	if v := c.verified.Load(); v != nil && hmac.Equal(*v, presented) {
+		return true
+	}
+	if s.clientRL.blocked(c.ID) {
+		s.log.Warn("client authentication rate limited", zap.String("client_id", c.ID))
+		return false
+	}
+	if bcrypt.CompareHashAndPassword(c.secretHash, []byte(secret)) != nil {
+		s.clientAuthFailed(c)
+		return false
+	}
+	c.verified.Store(&presented)
+	return true
+}
+
+func (s *Server) clientAuthFailed(c *client) {
+	s.clientRL.fail(c.ID)
+	s.log.Info("client authentication failed", zap.String("client_id", c.ID))
+}

@@ -1,0 +1,112 @@
+package authserver
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/authserver/pages"
+	"github.com/scopegate/scopegate/store"
+)
+
+// openIDDescription is the consent text of the openid scope, which the
+// config does not declare.
+const openIDDescription = "Know who you are (your account name)"
+
+// handleConsentPage asks the signed-in user to allow or deny a pending request.
+func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
+	sealed := r.URL.Query().Get("authz")
+	req := s.openRequest(sealed)
+	if req == nil {
+		s.expiredRequest(w)
+		return
+	}
+	sess := s.readSession(r)
+	if !sess.signedIn() {
+		s.redirectWithRequest(w, r, "/oauth2/login", req)
+		return
+	}
+	c := s.clients[req.ClientID]
+	d := pages.ConsentData{
+		Action: "/oauth2/consent", CSRFToken: s.csrfToken(sess),
+		ClientName: c.Name, ClientID: c.ID, RedirectURI: req.RedirectURI,
+		UserName: s.displayName(sess.Username), Scopes: s.scopeItems(req.Scopes),
+		Hidden: map[string]string{"authz": sealed},
+	}
+	s.pages.Consent(w, http.StatusOK, d)
+}
+
+// handleConsent records the decision and sends the browser back to the
+// client: with a code after allow, with access_denied after deny.
+func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
+	p, err := readParams(w, r)
+	if err != nil {
+		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return
+	}
+	sess := s.readSession(r)
+	if !s.checkCSRF(sess, p.Get("csrf_token")) || !sess.signedIn() {
+		s.csrfFailed(w)
+		return
+	}
+	req := s.openRequest(p.Get("authz"))
+	if req == nil {
+		s.expiredRequest(w)
+		return
+	}
+	switch p.Get("decision") {
+	case "allow":
+		if err := s.saveConsent(r, sess.Username, req); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		s.log.Info("consent granted", zap.String("client_id", req.ClientID), zap.String("sub", sess.Username))
+		s.finishAuthorization(w, r, req, sess)
+	case "deny":
+		s.log.Info("consent denied", zap.String("client_id", req.ClientID), zap.String("sub", sess.Username))
+		s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeAccessDenied, "the user denied the request"))
+	default:
+		s.pageError(w, http.StatusBadRequest, "Invalid request", "Choose Allow or Deny.")
+	}
+}
+
+// saveConsent adds the requested scopes to what the user granted before.
+func (s *Server) saveConsent(r *http.Request, username string, req *authRequest) error {
+	now := s.now().UTC()
+	c, err := s.store.Consent(r.Context(), username, req.ClientID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c = store.Consent{Subject: username, ClientID: req.ClientID, CreatedAt: now}
+	case err != nil:
+		return err
+	}
+	for _, sc := range req.Scopes {
+		if !slices.Contains(c.Scopes, sc) {
+			c.Scopes = append(c.Scopes, sc)
+		}
+	}
+	c.UpdatedAt = now
+	return s.store.SaveConsent(r.Context(), c)
+}
+
+// scopeItems pairs scopes with the text users read.
+func (s *Server) scopeItems(scopes []string) []pages.ScopeItem {
+	items := make([]pages.ScopeItem, 0, len(scopes))
+	for _, sc := range scopes {
+		desc := s.scopes[sc].Description
+		if sc == "openid" {
+			desc = openIDDescription
+		}
+		items = append(items, pages.ScopeItem{Name: sc, Description: desc})
+	}
+	return items
+}
+
+func (s *Server) displayName(username string) string {
+	if u := s.users[username]; u != nil && u.Name != "" {
+		return u.Name
+	}
+	return username
+}

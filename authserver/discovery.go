@@ -1,0 +1,56 @@
+package authserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+)
+
+// metadata is the RFC 8414 / OpenID Connect Discovery document. Every
+// value states what the server does; tests hold them to it.
+type metadata struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	IssParameterSupported             bool     `json:"authorization_response_iss_parameter_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	ClaimsSupported                   []string `json:"claims_supported"`
+}
+
+func (s *Server) metadata() metadata {
+	return metadata{
+		Issuer:                            s.issuer,
+		AuthorizationEndpoint:             s.endpoint("/oauth2/authorize"),
+		TokenEndpoint:                     s.endpoint("/oauth2/token"),
+		JWKSURI:                           s.endpoint("/oauth2/jwks"),
+		UserinfoEndpoint:                  s.endpoint("/oauth2/userinfo"),
+		ScopesSupported:                   append([]string{"openid"}, s.scopeNames...),
+		ResponseTypesSupported:            []string{"code"},
+		ResponseModesSupported:            []string{"query"},
+		GrantTypesSupported:               []string{grantAuthorizationCode, grantClientCredentials},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+		CodeChallengeMethodsSupported:     []string{"S256"},
+		IssParameterSupported:             true,
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  []string{"ES256"},
+		ClaimsSupported:                   slices.Clone(claimsSupported),
+	}
+}
+
+var claimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "email"}
+
+// handleMetadata serves the same document at both well-known paths.
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_ = json.NewEncoder(w).Encode(s.metadata())
+}

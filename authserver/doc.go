@@ -1,0 +1,40 @@
+// Package authserver is scopegate's OAuth 2.0 authorization server with the
+// small OpenID Connect layer that standard client libraries need.
+//
+// It owns the protocol endpoints, the login and consent flow, browser
+// sessions, authorization codes, client authentication, signing keys and
+// the access tokens it mints (RFC 9068 JWTs, ES256). It leaves persistence
+// to [store.Store], HTML to authserver/pages, and token checking at the
+// gateway to package token, which verifies with [Server.KeySet].
+//
+// Routes registered by [Server.Mount]:
+//
+//	GET  /.well-known/oauth-authorization-server  RFC 8414 metadata
+//	GET  /.well-known/openid-configuration         the same document for OIDC discovery
+//	GET  /oauth2/jwks                              public signing keys
+//	GET, POST /oauth2/authorize                    authorization endpoint (RFC 6749 §4.1)
+//	GET, POST /oauth2/login                        local username + password
+//	GET, POST /oauth2/consent                      approve or deny the requested scopes
+//	POST /oauth2/token                             authorization_code, client_credentials
+//	GET, POST /oauth2/userinfo                     OIDC userinfo for a bearer access token
+//	GET  /oauth2/account, POST /oauth2/account/revoke  list and revoke granted clients
+//	GET, POST /oauth2/logout                       confirm, then end the browser session
+//	GET  /oauth2/static/                           CSS and images of the pages
+//
+// The code flow: /authorize checks client, redirect URI, response type,
+// PKCE and scopes. Until the redirect URI is known to be registered, errors
+// are shown as a page and never redirected (RFC 9700 §4.11.2). The checked
+// request is sealed (signed and encrypted with securecookie) and travels
+// through login and consent in a query parameter or hidden field, so no
+// step trusts client_id or redirect_uri from a form. With a session and a
+// stored consent covering the scopes, a one-time code (256 random bits,
+// stored only as its SHA-256) is issued and the browser is sent back with
+// 303, always with "iss" (RFC 9207). /token redeems the code once,
+// checking client, redirect URI and the PKCE verifier.
+//
+// Client secrets are never kept in plaintext: a configured bcrypt hash, or
+// for a plaintext secret an HMAC under a per-process key. After one
+// successful bcrypt check the HMAC of the presented secret is remembered,
+// so the token endpoint stays fast without weakening storage; failures
+// always take the slow path and are rate limited.
+package authserver

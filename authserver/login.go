@@ -1,0 +1,114 @@
+package authserver
+
+import (
+	"net"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/authserver/pages"
+)
+
+const (
+	msgBadLogin        = "Incorrect username or password."
+	msgTooManyAttempts = "Too many attempts. Try again later."
+)
+
+// handleLoginPage shows the sign-in form, for a pending authorization
+// request (authz) or on its own.
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	sealed := r.URL.Query().Get("authz")
+	req := s.openRequest(sealed)
+	if sealed != "" && req == nil {
+		s.expiredRequest(w)
+		return
+	}
+	sess, err := s.anonymousSession(w, r)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.renderLogin(w, http.StatusOK, sess, req, sealed, "", "")
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, status int, sess *session, req *authRequest, sealed, username, msg string) {
+	d := pages.LoginData{Action: "/oauth2/login", CSRFToken: s.csrfToken(sess), Username: username, Error: msg}
+	if req != nil {
+		d.ClientName = s.clients[req.ClientID].Name
+		d.Hidden = map[string]string{"authz": sealed}
+	}
+	s.pages.Login(w, status, d)
+}
+
+// handleLogin checks the submitted credentials. Failures are counted per
+// canonical username and per client address; the message never says
+// which part was wrong.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	p, err := readParams(w, r)
+	if err != nil {
+		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return
+	}
+	sess := s.readSession(r)
+	if !s.checkCSRF(sess, p.Get("csrf_token")) {
+		s.csrfFailed(w)
+		return
+	}
+	sealed := p.Get("authz")
+	req := s.openRequest(sealed)
+	if sealed != "" && req == nil {
+		s.expiredRequest(w)
+		return
+	}
+	username := p.Get("username")
+	account, addr := canonicalUsername(username), clientAddr(r)
+	if s.logins.blocked(account) || s.addrs.blocked(addr) {
+		s.log.Warn("login rate limited", zap.String("remote_addr", addr))
+		s.renderLogin(w, http.StatusTooManyRequests, sess, req, sealed, username, msgTooManyAttempts)
+		return
+	}
+	u := s.checkPassword(username, p.Get("password"))
+	if u == nil {
+		s.logins.fail(account)
+		s.addrs.fail(addr)
+		s.log.Info("login failed", zap.String("remote_addr", addr))
+		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, username, msgBadLogin)
+		return
+	}
+	s.logins.reset(account)
+	// A new session ID at every login: a planted cookie never becomes a
+	// signed-in session (session fixation).
+	sess, err = s.startSession(w, canonicalUsername(u.Username))
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.Info("login succeeded", zap.String("sub", sess.Username))
+	if req == nil {
+		http.Redirect(w, r, "/oauth2/account", http.StatusSeeOther)
+		return
+	}
+	// The request is continued on a GET of the authorization flow, so this
+	// POST always ends in a 303 (RFC 9700 §4.12).
+	s.continueAuthorization(w, r, req, sess)
+}
+
+// clientAddr is the peer address. Forwarded headers are not trusted
+// (SECURITY.md B.4), so behind a proxy this counts the proxy.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) csrfFailed(w http.ResponseWriter) {
+	s.pageError(w, http.StatusForbidden, "This form has expired",
+		"The page was open too long or came from another site. Go back, reload and try again.")
+}
+
+func (s *Server) expiredRequest(w http.ResponseWriter) {
+	s.pageError(w, http.StatusBadRequest, "This sign-in link has expired",
+		"Return to the application and start again.")
+}

@@ -1,0 +1,77 @@
+package authserver
+
+import (
+	"sync"
+	"time"
+)
+
+// limiterMaxKeys bounds the memory an attacker can make us spend by
+// inventing usernames or addresses.
+const limiterMaxKeys = 100_000
+
+// limiter counts failures per key in fixed windows and blocks a key that
+// reached max failures until its window ends. It lives in memory, per
+// instance; behind a load balancer each instance counts on its own.
+type limiter struct {
+	max    int
+	window time.Duration
+	now    func() time.Time
+
+	mu sync.Mutex
+	m  map[string]*failWindow
+}
+
+type failWindow struct {
+	start time.Time
+	n     int
+}
+
+func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
+	return &limiter{max: max, window: window, now: now, m: map[string]*failWindow{}}
+}
+
+// blocked reports whether key has used up its failures.
+func (l *limiter) blocked(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.m[key]
+	return ok && l.now().Sub(w.start) < l.window && w.n >= l.max
+}
+
+// fail records one failure of key.
+func (l *limiter) fail(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	w, ok := l.m[key]
+	if !ok || now.Sub(w.start) >= l.window {
+		if !ok && len(l.m) >= limiterMaxKeys {
+			l.evict(now)
+		}
+		l.m[key] = &failWindow{start: now, n: 1}
+		return
+	}
+	w.n++
+}
+
+// reset forgets the failures of key, after a success.
+func (l *limiter) reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m, key)
+}
+
+// evict drops expired windows, then arbitrary ones if that was not enough.
+func (l *limiter) evict(now time.Time) {
+	for k, w := range l.m {
+		if now.Sub(w.start) >= l.window {
+			delete(l.m, k)
+		}
+	}
+	for k := range l.m {
+		if len(l.m) < limiterMaxKeys/2 {
+			break
+		}
+		delete(l.m, k)
+	}
+}

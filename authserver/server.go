@@ -1,0 +1,333 @@
+package authserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/authserver/pages"
+	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/token"
+)
+
+// User is a local account that can sign in.
+type User struct {
+	Username     string
+	PasswordHash string // bcrypt
+	Name         string
+	Email        string
+}
+
+// Client is a registered client application. A client with neither Secret
+// nor SecretHash is public and must use PKCE with S256.
+type Client struct {
+	ID   string
+	Name string // shown on the consent page; defaults to ID
+	// Secret is the plaintext secret from the config (usually expanded from
+	// the environment). It is hashed in New and never kept.
+	Secret string
+	// SecretHash is a bcrypt hash of the secret, as an alternative to Secret.
+	SecretHash   string
+	RedirectURIs []string
+	// GrantTypes allowed: "authorization_code", "client_credentials". If
+	// empty, only "authorization_code".
+	GrantTypes []string
+	// Scopes the client may request; each must be declared in Config.Scopes.
+	Scopes []string
+}
+
+// Scope is a scope clients may ask for, with the text shown on consent.
+type Scope struct {
+	Name        string
+	Description string
+}
+
+// Config configures a Server. Issuer and Store are required.
+type Config struct {
+	// Issuer is the external base URL ("https://auth.example.com"), used as
+	// "iss" and to build every endpoint URL. It is never taken from requests.
+	Issuer string
+	// Audience is the "aud" of access tokens. If empty, Issuer.
+	Audience string
+	// AccessTokenTTL is the lifetime of access and ID tokens. If zero, 10 minutes.
+	AccessTokenTTL time.Duration
+	// CodeTTL is the lifetime of authorization codes. If zero, 60 seconds.
+	CodeTTL time.Duration
+
+	Users   []User
+	Clients []Client
+	Scopes  []Scope
+
+	// Store keeps signing keys, codes, consents and the cookie keys.
+	Store store.Store
+	// Brand is shown on every page.
+	Brand pages.Brand
+
+	// CookieHashKey (32 or 64 bytes) and CookieBlockKey (16, 24 or 32 bytes)
+	// protect sessions and pending requests. If nil, keys are generated
+	// once and kept in the store, so every instance shares them.
+	CookieHashKey, CookieBlockKey []byte
+
+	// Logger receives the server's logs. If nil, zap.NewNop().
+	Logger *zap.Logger
+	// Now returns the current time. If nil, time.Now.
+	Now func() time.Time
+}
+
+// Defaults for zero Config values.
+const (
+	DefaultAccessTokenTTL = 10 * time.Minute
+	DefaultCodeTTL        = 60 * time.Second
+)
+
+// Server is the authorization server. Build it with New and register its
+// routes with Mount. It is safe for concurrent use.
+type Server struct {
+	issuer   string
+	audience string
+	atTTL    time.Duration
+	codeTTL  time.Duration
+	secure   bool // issuer is https: Secure cookies
+
+	users      map[string]*User // by canonical username
+	clients    map[string]*client
+	scopes     map[string]Scope
+	scopeNames []string // declared order, for discovery
+
+	store    store.Store
+	log      *zap.Logger
+	now      func() time.Time
+	pages    renderer
+	keys     *keyring
+	verifier *token.Verifier
+
+	cookies   *securecookie.SecureCookie // session cookie
+	pending   *securecookie.SecureCookie // sealed authorization requests
+	csrfKey   []byte
+	dummyHash []byte // bcrypt hash compared for unknown users
+
+	secrets  *secretChecker
+	logins   *limiter // failed logins per account
+	addrs    *limiter // failed logins per client address
+	clientRL *limiter // failed client authentications per client
+}
+
+// New checks cfg, loads or creates the signing key and cookie keys in the
+// store, and returns a ready Server.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if err := validateConfig(&cfg); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		issuer:   strings.TrimSuffix(cfg.Issuer, "/"),
+		audience: cfg.Audience,
+		atTTL:    cfg.AccessTokenTTL,
+		codeTTL:  cfg.CodeTTL,
+		store:    cfg.Store,
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		scopes:   map[string]Scope{},
+		users:    map[string]*User{},
+		clients:  map[string]*client{},
+	}
+	if s.audience == "" {
+		s.audience = s.issuer
+	}
+	if s.atTTL == 0 {
+		s.atTTL = DefaultAccessTokenTTL
+	}
+	if s.codeTTL == 0 {
+		s.codeTTL = DefaultCodeTTL
+	}
+	if s.log == nil {
+		s.log = zap.NewNop()
+	}
+	s.log = s.log.Named("authserver")
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.secure = strings.HasPrefix(s.issuer, "https://")
+	for _, sc := range cfg.Scopes {
+		s.scopes[sc.Name] = sc
+		s.scopeNames = append(s.scopeNames, sc.Name)
+	}
+	for i := range cfg.Users {
+		u := cfg.Users[i]
+		s.users[canonicalUsername(u.Username)] = &u
+	}
+	var err error
+	if s.secrets, err = newSecretChecker(); err != nil {
+		return nil, err
+	}
+	for _, c := range cfg.Clients {
+		s.clients[c.ID] = s.secrets.register(c)
+	}
+	if s.pages, err = newRenderer(cfg.Brand); err != nil {
+		return nil, fmt.Errorf("authserver: loading pages: %w", err)
+	}
+	if err := s.initCookies(ctx, cfg.CookieHashKey, cfg.CookieBlockKey); err != nil {
+		return nil, err
+	}
+	if s.dummyHash, err = dummyPasswordHash(cfg.Users); err != nil {
+		return nil, err
+	}
+	if s.keys, err = newKeyring(ctx, s.store, s.now, s.log); err != nil {
+		return nil, err
+	}
+	s.verifier, err = token.NewVerifier(token.Config{
+		Issuers: []token.Issuer{{URL: s.issuer, Audience: s.audience, Keys: s.KeySet()}},
+		Now:     s.now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("authserver: building token verifier: %w", err)
+	}
+	s.logins = newLimiter(5, 15*time.Minute, s.now)
+	s.addrs = newLimiter(20, 15*time.Minute, s.now)
+	s.clientRL = newLimiter(20, time.Minute, s.now)
+	return s, nil
+}
+
+// Mount registers every route of the server on mux.
+func (s *Server) Mount(mux *http.ServeMux) {
+	api := func(h http.HandlerFunc) http.Handler { return apiHeaders(h) }
+	page := func(h http.HandlerFunc) http.Handler { return pageHeaders(h) }
+
+	mux.Handle("GET /.well-known/oauth-authorization-server", api(s.handleMetadata))
+	mux.Handle("GET /.well-known/openid-configuration", api(s.handleMetadata))
+	mux.Handle("GET /oauth2/jwks", api(s.handleJWKS))
+	mux.Handle("POST /oauth2/token", api(s.handleToken))
+	mux.Handle("GET /oauth2/userinfo", api(s.handleUserinfo))
+	mux.Handle("POST /oauth2/userinfo", api(s.handleUserinfo))
+	mux.Handle("OPTIONS /oauth2/token", api(handlePreflight))
+	mux.Handle("OPTIONS /oauth2/userinfo", api(handlePreflight))
+
+	mux.Handle("GET /oauth2/authorize", page(s.handleAuthorize))
+	mux.Handle("POST /oauth2/authorize", page(s.handleAuthorize))
+	mux.Handle("GET /oauth2/login", page(s.handleLoginPage))
+	mux.Handle("POST /oauth2/login", page(s.handleLogin))
+	mux.Handle("GET /oauth2/consent", page(s.handleConsentPage))
+	mux.Handle("POST /oauth2/consent", page(s.handleConsent))
+	mux.Handle("GET /oauth2/account", page(s.handleAccount))
+	mux.Handle("POST /oauth2/account/revoke", page(s.handleRevoke))
+	mux.Handle("GET /oauth2/logout", page(s.handleLogoutPage))
+	mux.Handle("POST /oauth2/logout", page(s.handleLogout))
+	mux.Handle("GET /oauth2/static/", http.StripPrefix("/oauth2/static/", s.pages.Static()))
+}
+
+// endpoint returns the absolute URL of one of the server's paths.
+func (s *Server) endpoint(path string) string { return s.issuer + path }
+
+// validateConfig reports every problem of cfg at once.
+func validateConfig(cfg *Config) error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf("authserver: "+format, a...)) }
+
+	u, err := url.Parse(cfg.Issuer)
+	switch {
+	case cfg.Issuer == "":
+		add("issuer is required")
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "":
+		add("issuer %q must be an http(s) URL without query or fragment", cfg.Issuer)
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		add("issuer %q must use https unless it is a loopback address", cfg.Issuer)
+	}
+	if cfg.Store == nil {
+		add("store is required")
+	}
+	if cfg.AccessTokenTTL < 0 || cfg.CodeTTL < 0 {
+		add("token and code lifetimes must not be negative")
+	}
+	if cfg.CodeTTL > 10*time.Minute {
+		add("code lifetime %s exceeds 10m (RFC 6749 §4.1.2)", cfg.CodeTTL)
+	}
+	declared := map[string]bool{"openid": true}
+	for _, sc := range cfg.Scopes {
+		if !validScopeToken(sc.Name) || sc.Name == "openid" {
+			add("scope %q is not a valid scope name", sc.Name)
+		}
+		declared[sc.Name] = true
+	}
+	usernames := map[string]bool{}
+	for _, usr := range cfg.Users {
+		c := canonicalUsername(usr.Username)
+		switch {
+		case c == "":
+			add("a user has no username")
+		case usernames[c]:
+			add("user %q is defined twice", usr.Username)
+		case !strings.HasPrefix(usr.PasswordHash, "$2"):
+			add("user %q: password_hash must be a bcrypt hash", usr.Username)
+		}
+		usernames[c] = true
+	}
+	ids := map[string]bool{}
+	for _, c := range cfg.Clients {
+		errs = append(errs, validateClient(c, declared, usernames, ids)...)
+		ids[c.ID] = true
+	}
+	return errors.Join(errs...)
+}
+
+func validateClient(c Client, declared, usernames, ids map[string]bool) []error {
+	var errs []error
+	add := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("authserver: client %q: "+format, append([]any{c.ID}, a...)...))
+	}
+	switch {
+	case c.ID == "":
+		add("id is required")
+	case ids[c.ID]:
+		add("defined twice")
+	case usernames[canonicalUsername(c.ID)]:
+		// RFC 9700 §4.15.1: "sub" of client_credentials tokens is the client
+		// id, so it must never name a user.
+		add("id equals a username")
+	}
+	if c.Secret != "" && c.SecretHash != "" {
+		add("set secret or secret_hash, not both")
+	}
+	if c.SecretHash != "" && !strings.HasPrefix(c.SecretHash, "$2") {
+		add("secret_hash must be a bcrypt hash")
+	}
+	if c.Secret != "" && len(c.Secret) < 16 {
+		add("secret is shorter than 16 characters")
+	}
+	public := c.Secret == "" && c.SecretHash == ""
+	for _, g := range c.GrantTypes {
+		switch {
+		case g == grantClientCredentials && public:
+			add("a public client cannot use client_credentials")
+		case g != grantAuthorizationCode && g != grantClientCredentials:
+			add("grant type %q is not supported", g)
+		}
+	}
+	for _, sc := range c.Scopes {
+		if !declared[sc] {
+			add("scope %q is not declared", sc)
+		}
+	}
+	for _, ru := range c.RedirectURIs {
+		if err := checkRedirectURI(ru); err != nil {
+			add("%v", err)
+		}
+	}
+	if len(c.RedirectURIs) == 0 && slices.Contains(grantTypesOrDefault(c.GrantTypes), grantAuthorizationCode) {
+		add("authorization_code needs at least one redirect URI")
+	}
+	return errs
+}
+
+func grantTypesOrDefault(g []string) []string {
+	if len(g) == 0 {
+		return []string{grantAuthorizationCode}
+	}
+	return g
+}

@@ -1,0 +1,133 @@
+package authserver
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+const (
+	sessionLifetime = 12 * time.Hour
+	pendingLifetime = 15 * time.Minute
+	// pendingName names sealed authorization requests inside securecookie's
+	// MAC, so a session cookie can never be replayed as a request or back.
+	pendingName = "scopegate_authz"
+)
+
+// session is the browser's state, kept only in a signed and encrypted
+// cookie. A browser gets one with an empty Username before login, so that
+// the login form's CSRF token has something to bind to; login replaces it
+// with a fresh ID (no session fixation).
+type session struct {
+	ID       string
+	Username string // canonical; empty before login
+	AuthTime int64  // unix seconds of the login
+}
+
+func (s *session) signedIn() bool { return s != nil && s.Username != "" }
+
+// initCookies sets up the cookie codecs, taking the keys from cfg or from
+// the store (created once, shared by every instance).
+func (s *Server) initCookies(ctx context.Context, hashKey, blockKey []byte) error {
+	var err error
+	if hashKey == nil {
+		if hashKey, err = s.storedSecret(ctx, "authserver.cookie_hash_key", 64); err != nil {
+			return err
+		}
+	}
+	if blockKey == nil {
+		if blockKey, err = s.storedSecret(ctx, "authserver.cookie_block_key", 32); err != nil {
+			return err
+		}
+	}
+	if n := len(hashKey); n < 32 {
+		return fmt.Errorf("authserver: cookie hash key has %d bytes, want at least 32", n)
+	}
+	if n := len(blockKey); n != 16 && n != 24 && n != 32 {
+		return fmt.Errorf("authserver: cookie block key has %d bytes, want 16, 24 or 32", n)
+	}
+	s.cookies = securecookie.New(hashKey, blockKey).MaxAge(int(sessionLifetime / time.Second))
+	s.pending = securecookie.New(hashKey, blockKey).MaxAge(int(pendingLifetime / time.Second))
+	mac := hmac.New(sha256.New, hashKey)
+	mac.Write([]byte("scopegate csrf v1"))
+	s.csrfKey = mac.Sum(nil)
+	return nil
+}
+
+func (s *Server) storedSecret(ctx context.Context, name string, size int) ([]byte, error) {
+	b, err := s.store.Secret(ctx, name, func() ([]byte, error) {
+		b := make([]byte, size)
+		_, err := rand.Read(b)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("authserver: loading %s: %w", name, err)
+	}
+	return b, nil
+}
+
+// sessionCookieName uses the __Host- prefix when cookies are Secure, so
+// no subdomain can plant a session cookie.
+func (s *Server) sessionCookieName() string {
+	if s.secure {
+		return "__Host-scopegate_session"
+	}
+	return "scopegate_session"
+}
+
+// readSession returns the browser's session, or nil if it has none or the
+// cookie is invalid or expired.
+func (s *Server) readSession(r *http.Request) *session {
+	c, err := r.Cookie(s.sessionCookieName())
+	if err != nil {
+		return nil
+	}
+	var sess session
+	if err := s.cookies.Decode(s.sessionCookieName(), c.Value, &sess); err != nil || sess.ID == "" {
+		return nil
+	}
+	return &sess
+}
+
+// anonymousSession returns the current session, creating a signed-out one
+// when the browser has none.
+func (s *Server) anonymousSession(w http.ResponseWriter, r *http.Request) (*session, error) {
+	if sess := s.readSession(r); sess != nil {
+		return sess, nil
+	}
+	sess := &session{ID: randomToken(32)}
+	return sess, s.writeSession(w, sess)
+}
+
+// startSession replaces whatever session the browser had with a new one
+// for username, under a new ID.
+func (s *Server) startSession(w http.ResponseWriter, username string) (*session, error) {
+	sess := &session{ID: randomToken(32), Username: username, AuthTime: s.now().Unix()}
+	return sess, s.writeSession(w, sess)
+}
+
+func (s *Server) writeSession(w http.ResponseWriter, sess *session) error {
+	v, err := s.cookies.Encode(s.sessionCookieName(), sess)
+	if err != nil {
+		return fmt.Errorf("authserver: encoding session: %w", err)
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: s.sessionCookieName(), Value: v, Path: "/",
+		MaxAge: int(sessionLifetime / time.Second), HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteLaxMode,
+	})
+	return nil
+}
+
+func (s *Server) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.sessionCookieName(), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+	})
+}

@@ -1,0 +1,149 @@
+package authserver
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/token"
+)
+
+// tokenResponse is the RFC 6749 §5.1 success body.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope,omitempty"`
+	IDToken     string `json:"id_token,omitempty"`
+}
+
+// handleToken is the token endpoint (RFC 6749 §3.2). Every request takes
+// the same steps: parse, authenticate the client, check the grant type is
+// allowed for it, run the grant.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.token(w, r)
+	if err != nil {
+		s.writeJSONError(w, r, err)
+		return
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		s.writeJSONError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	_, _ = w.Write(body)
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, error) {
+	p, err := readParams(w, r)
+	switch {
+	case errors.Is(err, errDuplicate):
+		return nil, oauthErr(codeInvalidRequest, "a parameter is repeated")
+	case err != nil:
+		return nil, oauthErr(codeInvalidRequest, "the body must be a small application/x-www-form-urlencoded form")
+	}
+	c, oe := s.authenticateClient(r, p)
+	if oe != nil {
+		return nil, oe
+	}
+	grant := p.Get("grant_type")
+	switch grant {
+	case "":
+		return nil, oauthErr(codeInvalidRequest, "grant_type is required")
+	case grantAuthorizationCode, grantClientCredentials:
+	default:
+		// Includes password (RFC 9700 §2.4) and refresh_token.
+		return nil, oauthErr(codeUnsupportedGrantType, "the grant type is not supported")
+	}
+	if !c.allowsGrant(grant) {
+		return nil, oauthErr(codeUnauthorizedClient, "the client may not use this grant type")
+	}
+	var resp *tokenResponse
+	if grant == grantAuthorizationCode {
+		resp, err = s.redeemCode(r, c, p)
+	} else {
+		resp, err = s.clientCredentialsGrant(r, c, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.log.Core().Enabled(zap.InfoLevel) {
+		s.log.Info("token issued", zap.String("client_id", c.ID), zap.String("grant_type", grant))
+	}
+	return resp, nil
+}
+
+// redeemCode runs the authorization code grant (RFC 6749 §4.1.3).
+func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenResponse, error) {
+	code := p.Get("code")
+	if code == "" {
+		return nil, oauthErr(codeInvalidRequest, "code is required")
+	}
+	now := s.now()
+	ac, err := s.store.RedeemAuthCode(r.Context(), codeID(code), now.UTC())
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		// RFC 9700 §4.2.4: a replayed code means it leaked.
+		s.log.Warn("authorization code replayed", zap.String("client_id", c.ID), zap.String("code_client_id", ac.ClientID))
+		return nil, oauthErr(codeInvalidGrant, "the code is invalid, expired or already used")
+	case errors.Is(err, store.ErrNotFound):
+		return nil, oauthErr(codeInvalidGrant, "the code is invalid, expired or already used")
+	case err != nil:
+		return nil, err
+	}
+	if ac.ClientID != c.ID {
+		return nil, oauthErr(codeInvalidGrant, "the code was issued to another client")
+	}
+	if ac.RedirectURI != "" && p.Get("redirect_uri") != ac.RedirectURI {
+		return nil, oauthErr(codeInvalidGrant, "redirect_uri does not match the authorization request")
+	}
+	if ac.RedirectURI == "" && p.Has("redirect_uri") {
+		if _, ok := matchRedirectURI(c.RedirectURIs, p.Get("redirect_uri")); !ok {
+			return nil, oauthErr(codeInvalidGrant, "redirect_uri does not match the authorization request")
+		}
+	}
+	if oe := verifyPKCE(ac.CodeChallenge, p.Get("code_verifier")); oe != nil {
+		return nil, oe
+	}
+	at, err := s.mintAccessToken(r.Context(), ac.Subject, c.ID, ac.Scopes, now)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
+		Scope: token.FormatScope(ac.Scopes)}
+	if slices.Contains(ac.Scopes, "openid") {
+		if resp.IDToken, err = s.mintIDToken(r.Context(), ac, at, now); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// clientCredentialsGrant issues a token for the client itself (RFC 6749
+// §4.4): sub is the client id. An omitted scope means every scope the
+// client is registered for.
+func (s *Server) clientCredentialsGrant(r *http.Request, c *client, p url.Values) (*tokenResponse, error) {
+	scopes := c.Scopes
+	if raw := p.Get("scope"); strings.TrimSpace(raw) != "" {
+		var oe *Error
+		if scopes, oe = s.checkScopes(c, raw, false); oe != nil {
+			return nil, oe
+		}
+	}
+	at, err := s.mintAccessToken(r.Context(), c.ID, c.ID, scopes, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
+		Scope: token.FormatScope(scopes)}, nil
+}
