@@ -66,11 +66,18 @@ func TestScreenshots(t *testing.T) {
 	}{{"desktop", 1280, 900}, {"mobile", 390, 844}}
 	for _, name := range names {
 		for _, s := range sizes {
-			file := filepath.Join(dir, name+"-"+s.label+".png")
-			screenshot(t, chromium, srv.URL+"/page/"+name, file, s.w, s.h)
-			t.Logf("screenshot: %s", file)
+			take(t, chromium, srv.URL, dir, name, s.label, s.w, s.h, false)
 		}
 	}
+	// One page in dark mode is enough to catch a broken palette.
+	take(t, chromium, srv.URL, dir, "consent", "dark-mobile", 390, 844, true)
+}
+
+func take(t *testing.T, chromium, base, dir, name, label string, w, h int, dark bool) {
+	t.Helper()
+	file := filepath.Join(dir, name+"-"+label+".png")
+	screenshot(t, chromium, base+"/page/"+name, file, w, h, dark)
+	t.Logf("screenshot: %s", file)
 }
 
 func findChromium() string {
@@ -82,16 +89,21 @@ func findChromium() string {
 	return ""
 }
 
-func screenshot(t *testing.T, chromium, url, file string, w, h int) {
+func screenshot(t *testing.T, chromium, url, file string, w, h int, dark bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium,
+	args := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--hide-scrollbars", "--user-data-dir="+t.TempDir(),
-		"--window-size="+strconv.Itoa(w)+","+strconv.Itoa(h),
-		"--screenshot="+file, url)
+		"--hide-scrollbars", "--user-data-dir=" + t.TempDir(),
+		"--window-size=" + strconv.Itoa(w) + "," + strconv.Itoa(h),
+		"--screenshot=" + file,
+	}
+	if dark {
+		args = append(args, "--force-dark-mode")
+	}
+	cmd := exec.CommandContext(ctx, chromium, append(args, url)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium %s: %v\n%s", url, err, out)
 	}
