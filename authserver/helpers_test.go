@@ -1,0 +1,283 @@
+package authserver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/net/html"
+
+	"github.com/scopegate/scopegate/store/sqlite"
+)
+
+// Test fixtures. The redirect URIs point at ports nothing listens on: the
+// test browser stops at the redirect and reads the code from it.
+const (
+	alicePassword  = "correct horse battery staple"
+	printerSecret  = "printer-secret-0123456789abcdef"
+	batchSecret    = "batch-secret-0123456789abcdef"
+	hashedSecret   = "hashed-secret-0123456789abcdef"
+	printerID      = "photo-printer"
+	printerRedir   = "http://127.0.0.1:8081/callback"
+	mobileID       = "mobile-app"
+	mobileRedirect = "com.example.app:/callback"
+)
+
+type testEnv struct {
+	srv   *Server
+	ts    *httptest.Server
+	cfg   Config
+	logs  *observer.ObservedLogs
+	store *sqlite.DB
+}
+
+// newTestServer starts a server with the photo-drive fixtures on a real
+// SQLite file; change adjusts the config before New.
+func newTestServer(t testing.TB, change func(*Config)) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "scopegate.db"))
+	if err != nil {
+		t.Fatalf("sqlite.Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	mux := http.NewServeMux()
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	core, logs := observer.New(zapcore.DebugLevel)
+	hash := func(pw string) string {
+		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(h)
+	}
+	cfg := Config{
+		Issuer: ts.URL,
+		Users: []User{
+			{Username: "alice", PasswordHash: hash(alicePassword), Name: "Alice Liddell", Email: "alice@example.com"},
+			{Username: "bob", PasswordHash: hash("bob's password"), Name: "Bob"},
+		},
+		Clients: []Client{
+			{ID: printerID, Name: "PrintMyPhotos", Secret: printerSecret, RedirectURIs: []string{printerRedir},
+				Scopes: []string{"photos.read", "profile", "email"}},
+			{ID: mobileID, Name: "Photo App", RedirectURIs: []string{mobileRedirect, "http://127.0.0.1/native"},
+				Scopes: []string{"photos.read", "photos.write"}},
+			{ID: "batch-job", Secret: batchSecret, GrantTypes: []string{grantClientCredentials},
+				Scopes: []string{"photos.read", "photos.write"}},
+			{ID: "hashed-job", SecretHash: hash(hashedSecret), GrantTypes: []string{grantClientCredentials},
+				Scopes: []string{"photos.read"}},
+		},
+		Scopes: []Scope{
+			{Name: "photos.read", Description: "See the photos you choose"},
+			{Name: "photos.write", Description: "Upload and change photos"},
+			{Name: "profile", Description: "See your name"},
+			{Name: "email", Description: "See your email address"},
+		},
+		Store:  db,
+		Logger: zap.New(core),
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	srv, err := New(ctx, cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	srv.Mount(mux)
+	return &testEnv{srv: srv, ts: ts, cfg: cfg, logs: logs, store: db}
+}
+
+// browser is a cookie-keeping client that never follows redirects, so
+// tests see every hop.
+type browser struct {
+	t   testing.TB
+	env *testEnv
+	c   *http.Client
+}
+
+func newBrowser(t testing.TB, env *testEnv) *browser {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Transport: env.ts.Client().Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &browser{t: t, env: env, c: c}
+}
+
+// page is a fetched response with its body read.
+type page struct {
+	status int
+	header http.Header
+	body   string
+	url    *url.URL
+}
+
+func (b *browser) do(req *http.Request) *page {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return &page{status: resp.StatusCode, header: resp.Header, body: string(body), url: req.URL}
+}
+
+func (b *browser) get(rawURL string) *page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, b.abs(rawURL), nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(req)
+}
+
+func (b *browser) post(rawURL string, form url.Values) *page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.abs(rawURL), strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) abs(u string) string {
+	if strings.HasPrefix(u, "/") {
+		return b.env.ts.URL + u
+	}
+	return u
+}
+
+// follow follows redirects while they stay on the authorization server
+// and returns the first page or the first redirect leaving it.
+func (b *browser) follow(p *page) *page {
+	b.t.Helper()
+	for i := 0; i < 10 && isRedirect(p.status); i++ {
+		loc := p.header.Get("Location")
+		if !strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, b.env.ts.URL+"/") {
+			return p
+		}
+		p = b.get(loc)
+	}
+	return p
+}
+
+func isRedirect(status int) bool { return status >= 300 && status < 400 }
+
+// submit fills the page's form whose action ends in path, with the given
+// values added to its hidden fields, and posts it.
+func (b *browser) submit(p *page, path string, values url.Values) *page {
+	b.t.Helper()
+	f, ok := findForm(p.body, path)
+	if !ok {
+		b.t.Fatalf("no form posting to %s on page (status %d):\n%s", path, p.status, p.body)
+	}
+	for k, v := range values {
+		f.fields[k] = v
+	}
+	return b.post(f.action, f.fields)
+}
+
+// signIn runs an authorization request through login and consent (when
+// asked) and returns the redirect that leaves the server.
+func (b *browser) authorize(authURL, username, password string) *page {
+	b.t.Helper()
+	p := b.follow(b.get(authURL))
+	if p.status == http.StatusOK && strings.Contains(p.body, `name="password"`) {
+		p = b.follow(b.submit(p, "/oauth2/login", url.Values{"username": {username}, "password": {password}}))
+	}
+	if p.status == http.StatusOK && strings.Contains(p.body, `value="allow"`) {
+		p = b.follow(b.submit(p, "/oauth2/consent", url.Values{"decision": {"allow"}}))
+	}
+	return p
+}
+
+type form struct {
+	action string
+	fields url.Values
+}
+
+// findForm parses the HTML and returns the form posting to a path ending
+// in action, with its named input values.
+func findForm(body, action string) (form, bool) {
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		return form{}, false
+	}
+	var found *form
+	var walk func(n *html.Node, cur *form)
+	walk = func(n *html.Node, cur *form) {
+		if n.Type == html.ElementNode && n.Data == "form" && found == nil {
+			if a := attr(n, "action"); strings.HasSuffix(strings.SplitN(a, "?", 2)[0], action) {
+				cur = &form{action: a, fields: url.Values{}}
+				found = cur
+			}
+		}
+		if cur != nil && n.Type == html.ElementNode && n.Data == "input" && attr(n, "name") != "" &&
+			attr(n, "type") != "submit" {
+			cur.fields.Set(attr(n, "name"), attr(n, "value"))
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, cur)
+		}
+	}
+	walk(doc, nil)
+	if found == nil {
+		return form{}, false
+	}
+	return *found, true
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// redirectParams parses the query of a redirect to a client.
+func redirectParams(t testing.TB, p *page) url.Values {
+	t.Helper()
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("status = %d, want 303 redirect to the client; body:\n%s", p.status, p.body)
+	}
+	u, err := url.Parse(p.header.Get("Location"))
+	if err != nil {
+		t.Fatalf("bad Location %q: %v", p.header.Get("Location"), err)
+	}
+	return u.Query()
+}
+
+// authURL builds an authorization request to the test server.
+func (e *testEnv) authURL(params url.Values) string {
+	return e.ts.URL + "/oauth2/authorize?" + params.Encode()
+}
+
+// fieldValues renders every field of every log entry as text.
+func fieldValues(entries []observer.LoggedEntry) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Message)
+		enc := zapcore.NewMapObjectEncoder()
+		for _, f := range e.Context {
+			f.AddTo(enc)
+		}
+		for k, v := range enc.Fields {
+			out = append(out, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	return out
+}
