@@ -191,4 +191,3 @@ func isOAuthError(err error, code string) bool {
 	re, ok := err.(*oauth2.RetrieveError)
 	return ok && re.ErrorCode == code
 }
-

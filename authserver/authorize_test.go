@@ -1,0 +1,194 @@
+package authserver
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+const testChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGEgc-cM5Q" // RFC 7636 appendix B
+
+// TestAuthorizeErrors covers every way an authorization request can fail:
+// a page at the server when the client or redirect URI cannot be trusted
+// (SECURITY.md A.1-A.3), otherwise a 303 back to the client with the error,
+// the state and iss (A.11, A.12, A.17, A.18).
+func TestAuthorizeErrors(t *testing.T) {
+	env := newTestServer(t, nil)
+	base := func(mod func(url.Values)) string {
+		v := url.Values{"client_id": {printerID}, "redirect_uri": {printerRedir}, "response_type": {"code"},
+			"scope": {"photos.read"}, "state": {"s"}}
+		if mod != nil {
+			mod(v)
+		}
+		return env.ts.URL + "/oauth2/authorize?" + v.Encode()
+	}
+	public := func(mod func(url.Values)) string {
+		return base(func(v url.Values) {
+			v.Set("client_id", mobileID)
+			v.Set("redirect_uri", mobileRedirect)
+			v.Set("code_challenge", testChallenge)
+			v.Set("code_challenge_method", "S256")
+			if mod != nil {
+				mod(v)
+			}
+		})
+	}
+	setRedirect := func(u string) func(url.Values) { return func(v url.Values) { v.Set("redirect_uri", u) } }
+	tests := []struct {
+		name      string
+		url       string
+		wantPage  bool   // error page (400) instead of a redirect
+		wantError string // error code in the redirect
+	}{
+		{name: "unknown client", url: base(func(v url.Values) { v.Set("client_id", "evil") }), wantPage: true},
+		{name: "missing client", url: base(func(v url.Values) { v.Del("client_id") }), wantPage: true},
+		{name: "unregistered redirect", url: base(setRedirect("https://evil.example/cb")), wantPage: true},
+		{name: "redirect trailing slash", url: base(setRedirect(printerRedir + "/")), wantPage: true},
+		{name: "redirect upper case", url: base(setRedirect(strings.ToUpper(printerRedir))), wantPage: true},
+		{name: "redirect extra query", url: base(setRedirect(printerRedir + "?x=1")), wantPage: true},
+		{name: "redirect extra path", url: base(setRedirect(printerRedir + "/more")), wantPage: true},
+		{name: "redirect userinfo", url: base(setRedirect("http://evil@127.0.0.1:8081/callback")), wantPage: true},
+		{name: "redirect fragment", url: base(setRedirect(printerRedir + "#f")), wantPage: true},
+		{name: "redirect percent-encoded", url: base(setRedirect("http://127.0.0.1:8081/%63allback")), wantPage: true},
+		{name: "loopback IP literal, other port", url: base(setRedirect("http://127.0.0.1:8082/callback")), wantPage: false, wantError: ""},
+		{name: "duplicate client_id", url: base(nil) + "&client_id=" + printerID, wantPage: true},
+		{name: "duplicate redirect_uri", url: base(nil) + "&redirect_uri=" + url.QueryEscape(printerRedir), wantPage: true},
+		{name: "omitted redirect with two registered", url: public(func(v url.Values) { v.Del("redirect_uri") }), wantPage: true},
+		{name: "duplicate scope", url: base(nil) + "&scope=photos.read", wantError: "invalid_request"},
+		{name: "missing response_type", url: base(func(v url.Values) { v.Del("response_type") }), wantError: "invalid_request"},
+		{name: "response_type token", url: base(func(v url.Values) { v.Set("response_type", "token") }), wantError: "unsupported_response_type"},
+		{name: "response_type id_token", url: base(func(v url.Values) { v.Set("response_type", "code id_token") }), wantError: "unsupported_response_type"},
+		{name: "response_mode fragment", url: base(func(v url.Values) { v.Set("response_mode", "fragment") }), wantError: "invalid_request"},
+		{name: "public client without PKCE", url: public(func(v url.Values) { v.Del("code_challenge"); v.Del("code_challenge_method") }), wantError: "invalid_request"},
+		{name: "PKCE plain", url: public(func(v url.Values) { v.Set("code_challenge_method", "plain") }), wantError: "invalid_request"},
+		{name: "PKCE method missing", url: public(func(v url.Values) { v.Del("code_challenge_method") }), wantError: "invalid_request"},
+		{name: "PKCE challenge malformed", url: public(func(v url.Values) { v.Set("code_challenge", "short") }), wantError: "invalid_request"},
+		{name: "method without challenge", url: base(func(v url.Values) { v.Set("code_challenge_method", "S256") }), wantError: "invalid_request"},
+		{name: "scope not allowed for client", url: base(func(v url.Values) { v.Set("scope", "photos.write") }), wantError: "invalid_scope"},
+		{name: "scope not declared", url: base(func(v url.Values) { v.Set("scope", "admin") }), wantError: "invalid_scope"},
+		{name: "scope missing", url: base(func(v url.Values) { v.Del("scope") }), wantError: "invalid_scope"},
+		{name: "client without code grant", url: base(func(v url.Values) { v.Set("client_id", "batch-job"); v.Del("redirect_uri") }), wantPage: true},
+		{name: "request object", url: base(func(v url.Values) { v.Set("request", "e30.e30.") }), wantError: "request_not_supported"},
+		{name: "prompt none without session", url: base(func(v url.Values) { v.Set("prompt", "none") }), wantError: "login_required"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, env)
+			p := b.get(tc.url)
+			if tc.wantPage {
+				if p.status != http.StatusBadRequest || p.header.Get("Location") != "" {
+					t.Fatalf("GET %s: status %d Location %q, want 400 error page without redirect", tc.url, p.status, p.header.Get("Location"))
+				}
+				if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+					t.Errorf("Content-Type = %q, want an HTML page", ct)
+				}
+				return
+			}
+			if tc.wantError == "" {
+				// The loopback port rule applies to IP literals, but a port
+				// change only: the request goes on to login.
+				if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/oauth2/login?") {
+					t.Fatalf("status %d Location %q, want 303 to the login page", p.status, p.header.Get("Location"))
+				}
+				return
+			}
+			q := redirectParams(t, p)
+			loc := p.header.Get("Location")
+			if !strings.HasPrefix(loc, printerRedir+"?") && !strings.HasPrefix(loc, mobileRedirect+"?") {
+				t.Errorf("Location = %q, want the registered redirect URI", loc)
+			}
+			if q.Get("error") != tc.wantError || q.Get("iss") != env.ts.URL || q.Get("state") != "s" {
+				t.Errorf("redirect params = %v, want error=%s, iss=%s, state=s", q, tc.wantError, env.ts.URL)
+			}
+		})
+	}
+}
+
+// TestAuthorizePOST: the endpoint takes a form body as well (RFC 6749 §3.1).
+func TestAuthorizePOST(t *testing.T) {
+	env := newTestServer(t, nil)
+	b := newBrowser(t, env)
+	p := b.post("/oauth2/authorize", url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"photos.read"}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/oauth2/login?authz=") {
+		t.Errorf("POST authorize: status %d Location %q, want 303 to login", p.status, p.header.Get("Location"))
+	}
+}
+
+// TestLoopbackPortMayVary: RFC 8252 §7.3, only for loopback IP literals.
+func TestLoopbackPortMayVary(t *testing.T) {
+	env := newTestServer(t, nil)
+	b := newBrowser(t, env)
+	for _, tc := range []struct {
+		name, redirect string
+		ok             bool
+	}{
+		{"registered without port, any port", "http://127.0.0.1:53123/native", true},
+		{"same URI", "http://127.0.0.1/native", true},
+		{"other path", "http://127.0.0.1:53123/other", false},
+		{"localhost name does not vary", "http://localhost:53123/native", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := b.get(env.authURL(url.Values{"client_id": {mobileID}, "redirect_uri": {tc.redirect},
+				"response_type": {"code"}, "scope": {"photos.read"}, "code_challenge": {testChallenge},
+				"code_challenge_method": {"S256"}}))
+			if got := p.status == http.StatusSeeOther; got != tc.ok {
+				t.Errorf("redirect %s: status %d, want accepted=%v", tc.redirect, p.status, tc.ok)
+			}
+		})
+	}
+}
+
+func TestMatchRedirectURI(t *testing.T) {
+	reg := []string{"http://127.0.0.1:8080/cb", "http://[::1]/cb?x=1", "https://app.example/cb"}
+	tests := []struct {
+		name, requested, want string
+		ok                    bool
+	}{
+		{"exact https", "https://app.example/cb", "https://app.example/cb", true},
+		{"v4 other port", "http://127.0.0.1:9/cb", "http://127.0.0.1:9/cb", true},
+		{"v4 no port", "http://127.0.0.1/cb", "http://127.0.0.1/cb", true},
+		{"v6 port", "http://[::1]:5000/cb?x=1", "http://[::1]:5000/cb?x=1", true},
+		{"v6 query changed", "http://[::1]:5000/cb?x=2", "", false},
+		{"v4 port glued to path", "http://127.0.0.1:9cb", "", false},
+		{"v4 userinfo trick", "http://127.0.0.1:8080@evil.example/cb", "", false},
+		{"https port change", "https://app.example:444/cb", "", false},
+		{"omitted with three registered", "", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := matchRedirectURI(reg, tc.requested)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("matchRedirectURI(%q) = %q, %v; want %q, %v", tc.requested, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// FuzzMatchRedirectURI: whatever is accepted differs from a registered URI
+// at most in the port of a loopback IP literal.
+func FuzzMatchRedirectURI(f *testing.F) {
+	reg := []string{"http://127.0.0.1/cb", "https://app.example/cb"}
+	for _, s := range []string{"http://127.0.0.1:1/cb", "https://app.example/cb", "http://127.0.0.1:1@x/cb", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, requested string) {
+		got, ok := matchRedirectURI(reg, requested)
+		if !ok || requested == "" {
+			return
+		}
+		if got != requested {
+			t.Fatalf("returned %q for %q", got, requested)
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("accepted unparsable %q", got)
+		}
+		if u.Host != "app.example" && u.Hostname() != "127.0.0.1" {
+			t.Fatalf("accepted %q with host %q", got, u.Host)
+		}
+		if u.User != nil || u.Fragment != "" {
+			t.Fatalf("accepted %q with userinfo or fragment", got)
+		}
+	})
+}
