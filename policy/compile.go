@@ -200,5 +200,5 @@ func checkServeMuxMode() error {
 			return nil
 		}
 	}
-	return errors.New("policy: net/http ServeMux runs in go1.21 mode (GODEBUG httpmuxgo121=1); route patterns cannot be enforced")
+	return errors.New("net/http ServeMux runs in go1.21 mode (GODEBUG httpmuxgo121=1); route patterns cannot be enforced")
 }

@@ -26,6 +26,9 @@ func newSet(routes []Route, mux *http.ServeMux) *Set {
 	s.reqs.New = func() any { return &http.Request{URL: new(url.URL)} }
 	for i := range s.routes {
 		r := &s.routes[i]
+		// Own the slices too, so a caller reusing its Routes cannot
+		// change a Set that is already serving.
+		r.Scopes, r.ScopesPos = slices.Clone(r.Scopes), slices.Clone(r.ScopesPos)
 		s.scopes = append(s.scopes, r.Scopes...)
 		s.reasons = append(s.reasons, allowReason(r))
 	}

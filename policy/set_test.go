@@ -176,3 +176,17 @@ func TestCompileLeavesNothingHalfApplied(t *testing.T) {
 		t.Errorf("got diagnostics %v; want one", diags)
 	}
 }
+
+func TestSetOwnsItsRoutes(t *testing.T) {
+	routes := []Route{{Pattern: "GET /a", Upstream: "u", Scopes: []string{"photos.read"}}}
+	set, diags := Compile(routes, Env{})
+	if diags != nil {
+		t.Fatal(diags)
+	}
+	routes[0].Scopes[0] = "nothing"
+	routes[0].Pattern = "GET /b"
+	d := set.Decide("GET", "h", "/a", []string{"nothing"}, true)
+	if d.Status != 403 {
+		t.Errorf("after the caller changed its routes, got status %d; want 403 (the Set keeps photos.read)", d.Status)
+	}
+}
