@@ -1,0 +1,312 @@
+package authserver
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/scopegate/scopegate/token"
+)
+
+// tokenCall is one raw request to the token endpoint.
+type tokenCall struct {
+	form       url.Values
+	basic      []string // id, secret: sent form-urlencoded in Basic
+	header     http.Header
+	body       string // raw body instead of form
+	contentTyp string
+}
+
+type tokenResult struct {
+	status int
+	header http.Header
+	json   map[string]any
+}
+
+func (e *testEnv) callToken(t testing.TB, c tokenCall) tokenResult {
+	t.Helper()
+	body := c.body
+	if body == "" {
+		body = c.form.Encode()
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/oauth2/token", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if c.contentTyp != "" {
+		req.Header.Set("Content-Type", c.contentTyp)
+	}
+	if c.basic != nil {
+		req.SetBasicAuth(url.QueryEscape(c.basic[0]), url.QueryEscape(c.basic[1]))
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	resp, err := e.ts.Client().Do(req)
+	if err != nil {
+		t.Fatalf("POST /oauth2/token: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return tokenResult{status: resp.StatusCode, header: resp.Header, json: m}
+}
+
+// codeFor runs login and consent for alice and returns a fresh code.
+func (e *testEnv) codeFor(t testing.TB, b *browser, params url.Values) string {
+	t.Helper()
+	base := url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"photos.read"}}
+	for k, v := range params {
+		base[k] = v
+	}
+	q := redirectParams(t, b.authorize(e.authURL(base), "alice", alicePassword))
+	if q.Get("code") == "" {
+		t.Fatalf("no code in redirect: %v", q)
+	}
+	return q.Get("code")
+}
+
+// TestTokenErrors checks (status, error, WWW-Authenticate) for every
+// failure of the token endpoint that does not involve a code
+// (SECURITY.md A.40, A.41, A.52, A.56).
+func TestTokenErrors(t *testing.T) {
+	env := newTestServer(t, nil)
+	cc := url.Values{"grant_type": {"client_credentials"}}
+	with := func(v url.Values, kv ...string) url.Values {
+		out := url.Values{}
+		for k, vv := range v {
+			out[k] = vv
+		}
+		for i := 0; i < len(kv); i += 2 {
+			out.Set(kv[i], kv[i+1])
+		}
+		return out
+	}
+	batch := []string{"batch-job", batchSecret}
+	tests := []struct {
+		name       string
+		call       tokenCall
+		wantStatus int
+		wantError  string
+	}{
+		{"no client authentication", tokenCall{form: with(cc, "client_id", "batch-job")}, 401, "invalid_client"},
+		{"no client at all", tokenCall{form: cc}, 401, "invalid_client"},
+		{"unknown client", tokenCall{form: cc, basic: []string{"nobody", "x"}}, 401, "invalid_client"},
+		{"wrong secret basic", tokenCall{form: cc, basic: []string{"batch-job", "wrong"}}, 401, "invalid_client"},
+		{"wrong secret post", tokenCall{form: with(cc, "client_id", "batch-job", "client_secret", "wrong")}, 401, "invalid_client"},
+		{"wrong bcrypt secret", tokenCall{form: cc, basic: []string{"hashed-job", "wrong"}}, 401, "invalid_client"},
+		{"public client sends a secret", tokenCall{form: with(url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, "client_id", mobileID, "client_secret", "x")}, 401, "invalid_client"},
+		{"basic and post together", tokenCall{form: with(cc, "client_secret", batchSecret), basic: batch}, 400, "invalid_request"},
+		{"two Authorization headers", tokenCall{form: cc, header: http.Header{"Authorization": {"Basic eDp5", "Basic eDp5"}}}, 400, "invalid_request"},
+		{"client_id differs from Basic", tokenCall{form: with(cc, "client_id", printerID), basic: batch}, 400, "invalid_request"},
+		{"missing grant_type", tokenCall{form: url.Values{}, basic: batch}, 400, "invalid_request"},
+		{"password grant", tokenCall{form: url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword}}, basic: batch}, 400, "unsupported_grant_type"},
+		{"refresh_token grant", tokenCall{form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, basic: batch}, 400, "unsupported_grant_type"},
+		{"unknown grant", tokenCall{form: url.Values{"grant_type": {"urn:x"}}, basic: batch}, 400, "unsupported_grant_type"},
+		{"client_credentials not allowed", tokenCall{form: cc, basic: []string{printerID, printerSecret}}, 400, "unauthorized_client"},
+		{"authorization_code not allowed", tokenCall{form: url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, basic: batch}, 400, "unauthorized_client"},
+		{"scope not allowed", tokenCall{form: with(cc, "scope", "profile"), basic: batch}, 400, "invalid_scope"},
+		{"openid for a client", tokenCall{form: with(cc, "scope", "openid"), basic: batch}, 400, "invalid_scope"},
+		{"duplicate parameter", tokenCall{body: "grant_type=client_credentials&grant_type=client_credentials", basic: batch}, 400, "invalid_request"},
+		{"JSON body", tokenCall{body: `{"grant_type":"client_credentials"}`, contentTyp: "application/json", basic: batch}, 400, "invalid_request"},
+		{"oversized body", tokenCall{body: "grant_type=client_credentials&x=" + strings.Repeat("a", maxFormBytes), basic: batch}, 400, "invalid_request"},
+		{"missing code", tokenCall{form: url.Values{"grant_type": {"authorization_code"}}, basic: []string{printerID, printerSecret}}, 400, "invalid_request"},
+		{"unknown code", tokenCall{form: url.Values{"grant_type": {"authorization_code"}, "code": {"bm9wZQ"}}, basic: []string{printerID, printerSecret}}, 400, "invalid_grant"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := env.callToken(t, tc.call)
+			if res.status != tc.wantStatus || res.json["error"] != tc.wantError {
+				t.Fatalf("status %d error %v, want %d %s", res.status, res.json["error"], tc.wantStatus, tc.wantError)
+			}
+			wantAuth := ""
+			if tc.wantError == "invalid_client" {
+				wantAuth = `Basic realm="scopegate"`
+			}
+			if got := res.header.Get("WWW-Authenticate"); got != wantAuth {
+				t.Errorf("WWW-Authenticate = %q, want %q", got, wantAuth)
+			}
+			if res.header.Get("Cache-Control") != "no-store" || res.header.Get("Pragma") != "no-cache" {
+				t.Errorf("Cache-Control %q Pragma %q, want no-store and no-cache", res.header.Get("Cache-Control"), res.header.Get("Pragma"))
+			}
+		})
+	}
+}
+
+// TestTokenCodeErrors covers the checks made when a code is redeemed
+// (SECURITY.md A.15, A.16, A.20, A.22, A.23, A.55).
+func TestTokenCodeErrors(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Unix())
+	env := newTestServer(t, func(c *Config) { c.Now = func() time.Time { return time.Unix(clock.Load(), 0) } })
+	verifier := oauth2.GenerateVerifier()
+	challenge := oauth2.S256ChallengeFromVerifier(verifier)
+	pkce := url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+	printer := []string{printerID, printerSecret}
+	redeem := func(code string, kv ...string) url.Values {
+		v := url.Values{"grant_type": {"authorization_code"}, "code": {code}}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	tests := []struct {
+		name      string
+		authz     url.Values
+		call      func(code string) tokenCall
+		before    func() // runs between authorization and redemption
+		wantError string
+	}{
+		{name: "ok with PKCE", authz: pkce, call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c, "code_verifier", verifier), basic: printer}
+		}},
+		{name: "missing verifier", authz: pkce, wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c), basic: printer}
+		}},
+		{name: "wrong verifier", authz: pkce, wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c, "code_verifier", oauth2.GenerateVerifier()), basic: printer}
+		}},
+		{name: "verifier too short", authz: pkce, wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c, "code_verifier", "abc"), basic: printer}
+		}},
+		{name: "verifier without challenge (downgrade)", wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c, "code_verifier", verifier), basic: printer}
+		}},
+		{name: "other client", wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c, "client_id", mobileID)}
+		}},
+		{name: "redirect_uri differs", authz: url.Values{"redirect_uri": {printerRedir}}, wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c, "redirect_uri", "http://127.0.0.1:8081/other"), basic: printer}
+		}},
+		{name: "redirect_uri omitted but sent before", authz: url.Values{"redirect_uri": {printerRedir}}, wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c), basic: printer}
+		}},
+		{name: "redirect_uri repeated", authz: url.Values{"redirect_uri": {printerRedir}}, call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c, "redirect_uri", printerRedir), basic: printer}
+		}},
+		{name: "expired code", wantError: "invalid_grant", before: func() { clock.Add(61) }, call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c), basic: printer}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code := env.codeFor(t, newBrowser(t, env), tc.authz)
+			if tc.before != nil {
+				tc.before()
+			}
+			res := env.callToken(t, tc.call(code))
+			if tc.wantError == "" {
+				if res.status != http.StatusOK || res.json["access_token"] == nil {
+					t.Fatalf("status %d body %v, want a token", res.status, res.json)
+				}
+				return
+			}
+			if res.status != http.StatusBadRequest || res.json["error"] != tc.wantError {
+				t.Fatalf("status %d error %v, want 400 %s", res.status, res.json["error"], tc.wantError)
+			}
+		})
+	}
+}
+
+// TestConcurrentRedemption: of many simultaneous redemptions of one code,
+// exactly one gets a token (SECURITY.md A.21).
+func TestConcurrentRedemption(t *testing.T) {
+	env := newTestServer(t, nil)
+	code := env.codeFor(t, newBrowser(t, env), nil)
+	const n = 8
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res := env.callToken(t, tokenCall{form: url.Values{"grant_type": {"authorization_code"}, "code": {code}},
+				basic: []string{printerID, printerSecret}})
+			if res.status == http.StatusOK {
+				ok.Add(1)
+			} else if res.json["error"] != "invalid_grant" {
+				t.Errorf("loser got status %d error %v, want invalid_grant", res.status, res.json["error"])
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if got := ok.Load(); got != 1 {
+		t.Errorf("%d of %d concurrent redemptions succeeded, want exactly 1", got, n)
+	}
+}
+
+// TestClientCredentials uses the x/oauth2 client with both client
+// authentication methods and checks what the token says.
+func TestClientCredentials(t *testing.T) {
+	const oddSecret = "s3cret+with:colon%and/slash&more!"
+	env := newTestServer(t, func(c *Config) {
+		c.Clients = append(c.Clients, Client{ID: "odd job", Secret: oddSecret, GrantTypes: []string{grantClientCredentials},
+			Scopes: []string{"photos.read"}})
+	})
+	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: env.ts.URL, Audience: env.ts.URL, Keys: env.srv.KeySet()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, env.ts.Client())
+	tests := []struct {
+		name, id, secret string
+		style            oauth2.AuthStyle
+		scopes           []string
+		want             []string
+	}{
+		{"basic, all scopes", "batch-job", batchSecret, oauth2.AuthStyleInHeader, nil, []string{"photos.read", "photos.write"}},
+		{"post, one scope", "batch-job", batchSecret, oauth2.AuthStyleInParams, []string{"photos.write"}, []string{"photos.write"}},
+		{"basic with bcrypt secret", "hashed-job", hashedSecret, oauth2.AuthStyleInHeader, nil, []string{"photos.read"}},
+		{"basic with bcrypt secret again (cached)", "hashed-job", hashedSecret, oauth2.AuthStyleInHeader, nil, []string{"photos.read"}},
+		{"basic, form-encoded id and secret", "odd job", oddSecret, oauth2.AuthStyleInHeader, nil, []string{"photos.read"}},
+		{"post, odd secret", "odd job", oddSecret, oauth2.AuthStyleInParams, nil, []string{"photos.read"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := clientcredentials.Config{ClientID: tc.id, ClientSecret: tc.secret, Scopes: tc.scopes,
+				TokenURL: env.ts.URL + "/oauth2/token", AuthStyle: tc.style}
+			tok, err := conf.Token(ctx)
+			if err != nil {
+				t.Fatalf("Token: %v", err)
+			}
+			claims, err := v.Verify(ctx, tok.AccessToken)
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if claims.Subject != tc.id || claims.ClientID != tc.id || !slices.Equal(claims.Scopes, tc.want) {
+				t.Errorf("sub %q client_id %q scope %v, want %q %q %v", claims.Subject, claims.ClientID, claims.Scopes, tc.id, tc.id, tc.want)
+			}
+		})
+	}
+	// After the bcrypt secret was cached, a wrong one still fails.
+	res := env.callToken(t, tokenCall{form: url.Values{"grant_type": {"client_credentials"}}, basic: []string{"hashed-job", hashedSecret + "x"}})
+	if res.status != http.StatusUnauthorized {
+		t.Errorf("wrong secret after a cached success: status %d, want 401", res.status)
+	}
+}
+
+// TestTokenEndpointPostOnly: GET is refused by the method pattern.
+func TestTokenEndpointPostOnly(t *testing.T) {
+	env := newTestServer(t, nil)
+	resp, err := env.ts.Client().Get(env.ts.URL + "/oauth2/token?grant_type=client_credentials")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /oauth2/token: status %d, want 405", resp.StatusCode)
+	}
+}
