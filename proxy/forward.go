@@ -88,14 +88,14 @@ func (g *Gateway) trustedPeer(remoteAddr string) bool {
 // handleError maps a failed round trip to 502 or 504, or, when the client
 // has gone, only logs it: that is not a server fault.
 func (u *upstream) handleError(w http.ResponseWriter, r *http.Request, err error) {
-	id := httplog.RequestID(r.Context())
 	if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
-		u.g.log.Debug("client gone", zap.String("request_id", id), zap.String("upstream", u.name))
+		u.g.log.Debug("client gone", zap.String("request_id", httplog.RequestID(r.Context())), zap.String("upstream", u.name))
 		if rec, ok := w.(*recorder); ok {
 			rec.ex.reason = "client gone"
 		}
 		return
 	}
+	id := errorID(w, r)
 	e := errBadGateway
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {

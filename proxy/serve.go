@@ -37,13 +37,6 @@ type recorder struct {
 // a terminal handler: it edits r.Header in place (ReverseProxy forwards a
 // clone of it) and owns r from here on.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if httplog.RequestID(r.Context()) == "" {
-		// Not behind httplog.Middleware: make the ID that error_id and
-		// the log line need.
-		id := httplog.NewRequestID()
-		w.Header()[httplog.HeaderRequestID] = []string{id}
-		r = r.WithContext(httplog.WithRequestID(r.Context(), id))
-	}
 	var (
 		local exchange
 		ex    = &local
@@ -51,6 +44,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		start time.Time
 	)
 	if g.accessLog {
+		if httplog.RequestID(r.Context()) == "" {
+			// Not behind httplog.Middleware: every log line needs an ID.
+			// Without the access log, an ID is made only for an error.
+			id := httplog.NewRequestID()
+			w.Header()[httplog.HeaderRequestID] = []string{id}
+			r = r.WithContext(httplog.WithRequestID(r.Context(), id))
+		}
 		start = g.now()
 		rec = &recorder{StatusWriter: httplog.StatusWriter{ResponseWriter: w}}
 		ex, w = &rec.ex, rec
@@ -62,9 +62,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(p)
 			}
 			// Deliberately not the panic value: it may hold request data.
-			g.log.Error("panic serving request", zap.String("request_id", httplog.RequestID(r.Context())),
-				zap.String("panic_type", fmt.Sprintf("%T", p)), zap.StackSkip("stack", 1))
 			g.deny(w, r, ex, errPanic)
+			g.log.Error("panic serving request", zap.String("request_id", ex.errorID),
+				zap.String("panic_type", fmt.Sprintf("%T", p)), zap.StackSkip("stack", 1))
 		}
 		g.logAccess(r, rec, start)
 	}()
@@ -176,8 +176,21 @@ func setIdentity(h http.Header, c *token.Claims) {
 func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, ex *exchange, e apiError) {
 	ex.decision = "deny"
 	ex.reason = e.reason
-	ex.errorID = httplog.RequestID(r.Context())
+	ex.errorID = errorID(w, r)
 	e.write(w, ex.errorID)
+}
+
+// errorID returns the request ID to quote in an error response. A request
+// that reached the gateway without one (no httplog.Middleware, no access
+// log) gets a fresh ID here, sent as X-Request-Id, so that successful
+// requests pay nothing for it.
+func errorID(w http.ResponseWriter, r *http.Request) string {
+	if id := httplog.RequestID(r.Context()); id != "" {
+		return id
+	}
+	id := httplog.NewRequestID()
+	w.Header()[httplog.HeaderRequestID] = []string{id}
+	return id
 }
 
 // logAccess writes the access-log line for one request; rec is nil when
