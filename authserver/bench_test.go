@@ -1,0 +1,79 @@
+package authserver
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"go.uber.org/zap"
+)
+
+// BenchmarkClientCredentials measures client_credentials tokens per second
+// over real HTTP, client and server in this process. Run with -cpu 1 for
+// the one-core figure:
+//
+//	go test ./authserver -run '^$' -bench ClientCredentials -cpu 1
+func BenchmarkClientCredentials(b *testing.B) {
+	for _, tc := range []struct{ name, id, secret string }{
+		{"plaintext-secret", "batch-job", batchSecret},
+		{"bcrypt-secret", "hashed-job", hashedSecret},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			env := newTestServer(b, func(c *Config) { c.Logger = zap.NewNop() })
+			tr := &http.Transport{MaxIdleConnsPerHost: 64}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr}
+			body := []byte(url.Values{"grant_type": {"client_credentials"}, "scope": {"photos.read"}}.Encode())
+			tokenURL := env.ts.URL + "/oauth2/token"
+			b.SetParallelism(8) // keep the one core busy while requests are in flight
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodPost, tokenURL, bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.SetBasicAuth(tc.id, tc.secret)
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}
+
+// BenchmarkAuthCodeFlow measures complete flows per second: authorize,
+// login (bcrypt at MinCost), consent, token. Each iteration is a new
+// browser, so login and consent happen every time.
+//
+//	go test ./authserver -run '^$' -bench AuthCodeFlow -cpu 1
+func BenchmarkAuthCodeFlow(b *testing.B) {
+	env := newTestServer(b, func(c *Config) { c.Logger = zap.NewNop() })
+	authURL := loginURL(env)
+	printer := []string{printerID, printerSecret}
+	b.ResetTimer()
+	for range b.N {
+		// A fresh user each time would need many users; instead the
+		// consent is removed so that the page is shown every time.
+		br := newBrowser(b, env)
+		q := redirectParams(b, br.authorize(authURL, "alice", alicePassword))
+		res := env.callToken(b, tokenCall{form: url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}}, basic: printer})
+		if res.status != http.StatusOK {
+			b.Fatalf("token: status %d %v", res.status, res.json)
+		}
+		b.StopTimer()
+		_ = env.store.DeleteConsent(b.Context(), "alice", printerID)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "flows/s")
+}
