@@ -192,3 +192,30 @@ func FuzzMatchRedirectURI(f *testing.F) {
 		}
 	})
 }
+
+// TestSealedRequestCannotBeChanged: the pending request is sealed; a
+// changed seal is refused, and form fields cannot redirect the code
+// elsewhere.
+func TestSealedRequestCannotBeChanged(t *testing.T) {
+	env := newTestServer(t, nil)
+	b := newBrowser(t, env)
+	p := b.follow(b.get(loginURL(env)))
+	login, _ := findForm(p.body, "/oauth2/login")
+	sealed := login.fields.Get("authz")
+	if sealed == "" {
+		t.Fatal("login form carries no sealed request")
+	}
+	tampered := []byte(sealed)
+	tampered[len(tampered)/2] ^= 1
+	for _, authz := range []string{string(tampered), "forged"} {
+		if p := b.get("/oauth2/login?authz=" + url.QueryEscape(authz)); p.status != http.StatusBadRequest {
+			t.Errorf("login with a changed seal: status %d, want 400", p.status)
+		}
+	}
+	p = b.follow(b.submit(p, "/oauth2/login", url.Values{"username": {"alice"}, "password": {alicePassword}}))
+	p = b.submit(p, "/oauth2/consent", url.Values{"decision": {"allow"}, "redirect_uri": {"https://evil.example/cb"},
+		"client_id": {mobileID}, "scope": {"photos.write"}})
+	if loc := p.header.Get("Location"); !strings.HasPrefix(loc, printerRedir+"?") {
+		t.Errorf("consent with extra form fields redirected to %q, want %s", loc, printerRedir)
+	}
+}

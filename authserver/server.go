@@ -250,7 +250,10 @@ func validateConfig(cfg *Config) error {
 	}
 	declared := map[string]bool{"openid": true}
 	for _, sc := range cfg.Scopes {
-		if !validScopeToken(sc.Name) || sc.Name == "openid" {
+		switch {
+		case sc.Name == "openid":
+			add("scope openid is built in and must not be declared")
+		case !validScopeToken(sc.Name):
 			add("scope %q is not a valid scope name", sc.Name)
 		}
 		declared[sc.Name] = true
