@@ -219,3 +219,21 @@ func TestSealedRequestCannotBeChanged(t *testing.T) {
 		t.Errorf("consent with extra form fields redirected to %q, want %s", loc, printerRedir)
 	}
 }
+
+// TestReusedChallengeIsLogged: the same code_challenge or nonce in two
+// transactions is logged (SECURITY.md A.19).
+func TestReusedChallengeIsLogged(t *testing.T) {
+	env := newTestServer(t, nil)
+	b := newBrowser(t, env)
+	params := url.Values{"code_challenge": {testChallenge}, "code_challenge_method": {"S256"}, "nonce": {"n1"}}
+	env.codeFor(t, b, params)
+	if n := env.logs.FilterMessageSnippet("reused").Len(); n != 0 {
+		t.Fatalf("%d reuse warnings after the first transaction, want 0", n)
+	}
+	env.codeFor(t, b, params)
+	for _, msg := range []string{"reused code_challenge in a new authorization", "reused nonce in a new authorization"} {
+		if env.logs.FilterMessage(msg).Len() != 1 {
+			t.Errorf("no %q log after the second transaction", msg)
+		}
+	}
+}

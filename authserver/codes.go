@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/scopegate/scopegate/store"
 )
 
@@ -36,7 +38,24 @@ func (s *Server) issueCode(ctx context.Context, req *authRequest, sess *session)
 	if err := s.store.CreateAuthCode(ctx, ac); err != nil {
 		return "", fmt.Errorf("authserver: storing code: %w", err)
 	}
+	s.noteReuse(req)
 	return code, nil
+}
+
+// noteReuse logs a code_challenge or nonce that an earlier code of this
+// process already carried (RFC 9700 §2.1.1): clients must make them fresh
+// per transaction, so a repeat hints at a broken client or an injection.
+func (s *Server) noteReuse(req *authRequest) {
+	for kind, v := range map[string]string{"code_challenge": req.CodeChallenge, "nonce": req.Nonce} {
+		if v == "" {
+			continue
+		}
+		key := kind + "\x00" + req.ClientID + "\x00" + v
+		if s.seen.blocked(key) {
+			s.log.Warn("reused "+kind+" in a new authorization", zap.String("client_id", req.ClientID))
+		}
+		s.seen.fail(key)
+	}
 }
 
 // codeID is the stored form of a code: hex SHA-256. A leaked database

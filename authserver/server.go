@@ -118,6 +118,7 @@ type Server struct {
 	logins   *limiter // failed logins per account
 	addrs    *limiter // failed logins per client address
 	clientRL *limiter // failed client authentications per client
+	seen     *limiter // code_challenge and nonce values already used
 }
 
 // New checks cfg, loads or creates the signing key and cookie keys in the
@@ -192,6 +193,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.logins = newLimiter(5, 15*time.Minute, s.now)
 	s.addrs = newLimiter(20, 15*time.Minute, s.now)
 	s.clientRL = newLimiter(20, time.Minute, s.now)
+	s.seen = newLimiter(1, pendingLifetime, s.now)
 	return s, nil
 }
 
