@@ -24,6 +24,8 @@ func TestConfigValidation(t *testing.T) {
 		{"both secret and hash", func(c *Config) { c.Clients[3].Secret = batchSecret }, "not both"},
 		{"short secret", func(c *Config) { c.Clients[2].Secret = "short" }, "shorter than 16"},
 		{"plaintext password", func(c *Config) { c.Users[0].PasswordHash = "hunter2" }, "bcrypt"},
+		{"issuer with trailing slash", func(c *Config) { c.Issuer += "/" }, "trailing slash"},
+		{"issuer with a path", func(c *Config) { c.Issuer += "/auth" }, "no path"},
 		{"http issuer on a public host", func(c *Config) { c.Issuer = "http://auth.example.com" }, "must use https"},
 		{"code lifetime over 10 minutes", func(c *Config) { c.CodeTTL = 11 * 60e9 }, "exceeds 10m"},
 		{"no store", func(c *Config) { c.Store = nil }, "store is required"},

@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		issuer:   strings.TrimSuffix(cfg.Issuer, "/"),
+		issuer:   cfg.Issuer,
 		audience: cfg.Audience,
 		atTTL:    cfg.AccessTokenTTL,
 		codeTTL:  cfg.CodeTTL,
@@ -238,6 +238,10 @@ func validateConfig(cfg *Config) error {
 		add("issuer is required")
 	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "":
 		add("issuer %q must be an http(s) URL without query or fragment", cfg.Issuer)
+	case u.Path != "" || u.RawPath != "" || u.User != nil:
+		// Routes are mounted at the root, and "iss" must equal the
+		// configured string exactly, so "https://x/" would never match.
+		add("issuer %q must have no path, trailing slash or user information", cfg.Issuer)
 	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
 		add("issuer %q must use https unless it is a loopback address", cfg.Issuer)
 	}
