@@ -2,6 +2,7 @@ package authserver
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -122,21 +123,15 @@ func jarCookie(b *browser, env *testEnv) *http.Cookie {
 // TestSecureCookieOnHTTPS: an https issuer gets Secure and __Host- cookies.
 func TestSecureCookieOnHTTPS(t *testing.T) {
 	env := newTestServer(t, func(c *Config) { c.Issuer = "https://auth.example.com" })
-	rec := &headerRecorder{h: http.Header{}}
+	rec := httptest.NewRecorder()
 	if err := env.srv.writeSession(rec, &session{ID: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	c := sessionCookie(t, rec.h, env)
+	c := sessionCookie(t, rec.Header(), env)
 	if c == nil || !c.Secure || !strings.HasPrefix(c.Name, "__Host-") {
 		t.Errorf("cookie %+v, want Secure with the __Host- prefix", c)
 	}
 }
-
-type headerRecorder struct{ h http.Header }
-
-func (r *headerRecorder) Header() http.Header         { return r.h }
-func (r *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (r *headerRecorder) WriteHeader(int)             {}
 
 // TestCSRF: every form POST needs the token of the browser's own session.
 func TestCSRF(t *testing.T) {

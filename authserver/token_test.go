@@ -310,3 +310,57 @@ func TestTokenEndpointPostOnly(t *testing.T) {
 		t.Errorf("GET /oauth2/token: status %d, want 405", resp.StatusCode)
 	}
 }
+
+// TestClientAuthRateLimit: after 20 failures in a minute a client's
+// bcrypt secret is no longer checked, so guessing stops; a secret that
+// was verified before keeps working, so the real client is not locked out.
+func TestClientAuthRateLimit(t *testing.T) {
+	cc := url.Values{"grant_type": {"client_credentials"}}
+	fail := func(env *testEnv) {
+		for i := 0; i < 20; i++ {
+			if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", "guess"}}); res.status != 401 {
+				t.Fatalf("guess %d: status %d, want 401", i, res.status)
+			}
+		}
+	}
+	t.Run("not verified before: locked", func(t *testing.T) {
+		env := newTestServer(t, nil)
+		fail(env)
+		if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", hashedSecret}}); res.status != 401 {
+			t.Errorf("right secret after 20 failures: status %d, want 401", res.status)
+		}
+		if env.logs.FilterMessage("client authentication rate limited").Len() == 0 {
+			t.Error("the lockout was not logged")
+		}
+	})
+	t.Run("verified before: still works", func(t *testing.T) {
+		env := newTestServer(t, nil)
+		if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", hashedSecret}}); res.status != 200 {
+			t.Fatalf("first request: status %d", res.status)
+		}
+		fail(env)
+		if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", hashedSecret}}); res.status != 200 {
+			t.Errorf("verified secret after 20 failures: status %d, want 200", res.status)
+		}
+	})
+}
+
+// TestTokenCORS: browser clients may call the token endpoint from another
+// origin (no cookies are involved), and the preflight allows Authorization.
+func TestTokenCORS(t *testing.T) {
+	env := newTestServer(t, nil)
+	req, _ := http.NewRequest(http.MethodOptions, env.ts.URL+"/oauth2/token", nil)
+	req.Header.Set("Origin", "https://spa.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := env.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight headers %v, want origin * and Authorization allowed", resp.Header)
+	}
+	if resp.Header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Error("credentials must never be allowed cross-origin")
+	}
+}
