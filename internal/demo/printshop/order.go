@@ -11,16 +11,16 @@ import (
 
 // printSize is one product on the price list; prices are in euro cents.
 type printSize struct {
-	Code, Label string
-	Cents       int
+	Code, Label, Short string
+	Cents              int
 }
 
 // printSizes is the shop's fixed price list.
 var printSizes = []printSize{
-	{"10x15", "10 × 15 cm classic", 29},
-	{"13x18", "13 × 18 cm large", 59},
-	{"20x30", "20 × 30 cm enlargement", 299},
-	{"30x45", "30 × 45 cm poster", 799},
+	{"10x15", "10 × 15 cm classic", "10 × 15 cm", 29},
+	{"13x18", "13 × 18 cm large", "13 × 18 cm", 59},
+	{"20x30", "20 × 30 cm enlargement", "20 × 30 cm", 299},
+	{"30x45", "30 × 45 cm poster", "30 × 45 cm poster", 799},
 }
 
 const maxQuantity = 50
