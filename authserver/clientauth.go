@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"sync/atomic"
 
 	"go.uber.org/zap"
@@ -115,7 +114,7 @@ func clientCredentials(r *http.Request, p url.Values) (id, secret string, hasSec
 		return "", "", false, oauthErr(codeInvalidRequest, "more than one client authentication method")
 	}
 	user, pass, ok := r.BasicAuth()
-	if !ok || !strings.HasPrefix(auth[0], "Basic ") {
+	if !ok {
 		return "", "", false, errInvalidClient()
 	}
 	// RFC 6749 §2.3.1: both parts are form-urlencoded before encoding.

@@ -3,10 +3,12 @@ package authserver
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -248,5 +250,21 @@ func TestUserinfoRefusesBadTokens(t *testing.T) {
 				t.Errorf("WWW-Authenticate = %q, want Bearer", resp.Header.Get("WWW-Authenticate"))
 			}
 		})
+	}
+}
+
+// TestStylesheetServed: the stylesheet the pages link to is served under
+// /oauth2/static/, so CSP style-src 'self' finds it.
+func TestStylesheetServed(t *testing.T) {
+	env := newTestServer(t, nil)
+	b := newBrowser(t, env)
+	p := b.get("/oauth2/login")
+	m := regexp.MustCompile(`<link[^>]+href="(/oauth2/static/[^"]+)"`).FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("login page links no stylesheet under /oauth2/static/:\n%s", p.body)
+	}
+	css := b.get(html.UnescapeString(m[1]))
+	if css.status != http.StatusOK || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") {
+		t.Errorf("GET %s: status %d type %q, want 200 text/css", m[1], css.status, css.header.Get("Content-Type"))
 	}
 }

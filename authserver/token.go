@@ -112,6 +112,11 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 			return nil, oauthErr(codeInvalidGrant, "redirect_uri does not match the authorization request")
 		}
 	}
+	if c.public && ac.CodeChallenge == "" {
+		// Authorize already demands PKCE of public clients; this keeps a
+		// code without it from ever serving one (RFC 9700 §2.1.1).
+		return nil, oauthErr(codeInvalidGrant, "public clients must use PKCE")
+	}
 	if oe := verifyPKCE(ac.CodeChallenge, p.Get("code_verifier")); oe != nil {
 		return nil, oe
 	}
