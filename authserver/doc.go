@@ -16,6 +16,7 @@
 //	GET, POST /oauth2/login                        local username + password
 //	GET, POST /oauth2/consent                      approve or deny the requested scopes
 //	POST /oauth2/token                             authorization_code, client_credentials
+//	OPTIONS /oauth2/token, /oauth2/userinfo        CORS preflight (no credentials)
 //	GET, POST /oauth2/userinfo                     OIDC userinfo for a bearer access token
 //	GET  /oauth2/account, POST /oauth2/account/revoke  list and revoke granted clients
 //	GET, POST /oauth2/logout                       confirm, then end the browser session
@@ -31,6 +32,11 @@
 // stored only as its SHA-256) is issued and the browser is sent back with
 // 303, always with "iss" (RFC 9207). /token redeems the code once,
 // checking client, redirect URI and the PKCE verifier.
+//
+// client_credentials issues a token whose sub is the client id (New
+// refuses a client id equal to a username, RFC 9700 §4.15.1); an omitted
+// scope means every scope the client is registered for. There are no
+// refresh tokens and no password grant.
 //
 // Client secrets are never kept in plaintext: a configured bcrypt hash, or
 // for a plaintext secret an HMAC under a per-process key. After one
