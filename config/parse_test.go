@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -64,29 +65,32 @@ func runProblems(t *testing.T, cases []problemCase) {
 }
 
 func TestDefaults(t *testing.T) {
-	for _, src := range []string{"", "---\n", "server:\nlog: {}\nstore:\nauthserver:\ngateway:\n"} {
-		f, err := Parse("c.yaml", []byte(src), testEnv(nil))
-		if err != nil {
-			t.Fatalf("Parse(%q) = %v", src, err)
-		}
-		want := File{
-			Path:       "c.yaml",
-			Server:     Server{Listen: ":8080", AdminListen: "127.0.0.1:9090"},
-			Log:        Log{Level: "info", Format: "json", Access: true},
-			Store:      Store{Driver: "sqlite", DSN: "scopegate.db"},
-			AuthServer: AuthServer{Issuer: "http://localhost:8080", Audience: "http://localhost:8080", AccessTokenTTL: 10 * time.Minute},
-		}
-		got := *f
-		if got.Policy == nil || len(got.Policy.Routes()) != 0 {
-			t.Errorf("Parse(%q).Policy = %v, want an empty set", src, got.Policy)
-		}
-		got.Policy = nil
-		if got.Server.Listen != want.Server.Listen || got.Server.AdminListen != want.Server.AdminListen ||
-			got.Log != want.Log || got.Store != want.Store ||
-			got.AuthServer.Issuer != want.AuthServer.Issuer || got.AuthServer.Audience != want.AuthServer.Audience ||
-			got.AuthServer.AccessTokenTTL != want.AuthServer.AccessTokenTTL || got.Path != want.Path {
-			t.Errorf("Parse(%q)\n got: %+v\nwant: %+v", src, got, want)
-		}
+	want := File{
+		Path:       "c.yaml",
+		Server:     Server{Listen: ":8080", AdminListen: "127.0.0.1:9090"},
+		Log:        Log{Level: "info", Format: "json", Access: true},
+		Store:      Store{Driver: "sqlite", DSN: "scopegate.db"},
+		AuthServer: AuthServer{Issuer: "http://localhost:8080", Audience: "http://localhost:8080", AccessTokenTTL: 10 * time.Minute},
+	}
+	for _, tc := range []struct{ name, src string }{
+		{"empty file", ""},
+		{"empty document", "---\n"},
+		{"empty sections", "server:\nlog: {}\nstore:\nauthserver:\ngateway:\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Parse("c.yaml", []byte(tc.src), testEnv(nil))
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v", tc.src, err)
+			}
+			if f.Policy == nil || len(f.Policy.Routes()) != 0 {
+				t.Errorf("Policy = %v, want an empty set", f.Policy)
+			}
+			got := *f
+			got.Policy = nil
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Parse(%q)\n got: %+v\nwant: %+v", tc.src, got, want)
+			}
+		})
 	}
 }
 
