@@ -1,0 +1,82 @@
+package demo
+
+import (
+	"slices"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+	"gopkg.in/yaml.v3"
+)
+
+// demoConfig is the part of the config file this test checks against the demo's parts.
+type demoConfig struct {
+	AuthServer struct {
+		Issuer string
+		Users  []struct {
+			Username     string
+			PasswordHash string `yaml:"password_hash"`
+		}
+		Clients []struct {
+			ID           string
+			RedirectURIs []string `yaml:"redirect_uris"`
+			Scopes       []string
+		}
+	}
+	Gateway struct {
+		Upstreams map[string]struct{ URL string }
+		Routes    []struct {
+			Route  string
+			Scopes []string
+			Public bool
+		}
+	}
+}
+
+func TestConfigMatchesTheDemo(t *testing.T) {
+	var c demoConfig
+	if err := yaml.Unmarshal(ConfigYAML(), &c); err != nil {
+		t.Fatalf("scopegate-demo.yaml: %v", err)
+	}
+	if c.AuthServer.Issuer != Issuer {
+		t.Errorf("issuer = %q, want %q", c.AuthServer.Issuer, Issuer)
+	}
+	if got := c.Gateway.Upstreams["photos"].URL; got != "http://"+PhotoAPIAddr {
+		t.Errorf("photos upstream = %q, want http://%s", got, PhotoAPIAddr)
+	}
+	if len(c.AuthServer.Clients) != 1 || c.AuthServer.Clients[0].ID != ClientID ||
+		!slices.Equal(c.AuthServer.Clients[0].RedirectURIs, []string{RedirectURL}) ||
+		!slices.Equal(c.AuthServer.Clients[0].Scopes, []string{"photos.read"}) {
+		t.Errorf("clients = %+v, want only %s at %s with photos.read", c.AuthServer.Clients, ClientID, RedirectURL)
+	}
+
+	wantRoutes := map[string]string{
+		"GET /photos": "photos.read", "GET /photos/{id}": "photos.read", "GET /photos/{id}/image": "photos.read",
+		"POST /photos": "photos.write", "DELETE /photos/{id}": "photos.write", "GET /status": "public",
+	}
+	got := map[string]string{}
+	for _, r := range c.Gateway.Routes {
+		v := "public"
+		if !r.Public {
+			v = slices.Concat(r.Scopes, []string{""})[0]
+		}
+		got[r.Route] = v
+	}
+	if len(got) != len(wantRoutes) {
+		t.Errorf("routes = %v, want %v", got, wantRoutes)
+	}
+	for route, want := range wantRoutes {
+		if got[route] != want {
+			t.Errorf("route %q requires %q, want %q", route, got[route], want)
+		}
+	}
+
+	hashes := map[string]string{}
+	for _, u := range c.AuthServer.Users {
+		hashes[u.Username] = u.PasswordHash
+	}
+	for _, l := range Logins() {
+		if err := bcrypt.CompareHashAndPassword([]byte(hashes[l.Username]), []byte(l.Password)); err != nil {
+			t.Errorf("login %s: password does not match the config's hash: %v", l.Username, err)
+		}
+	}
+}
