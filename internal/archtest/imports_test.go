@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"store/postgres":          {"store", "store/internal/sqlstore"},
 	"store/storetest":         {"store"},
 	"token/tokentest":         {"token"},
+	"internal/demo":           {},
 	"internal/demo/photoapi":  {},
 	"internal/demo/printshop": {},
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/scopegate/scopegate/config"
+	"github.com/scopegate/scopegate/policy"
+	"github.com/scopegate/scopegate/token"
+)
+
+// runExplain prints which route a request matches, what the route requires
+// and whether the given token (or scopes) would be allowed, and why.
+func runExplain(_ context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	path := fs.String("config", "scopegate.yaml", "config file")
+	rawToken := fs.String("token", "", "access token (JWT) to judge; its claims are read, its signature is not checked")
+	scopes := fs.String("scopes", "", "space-separated scopes of a hypothetical token")
+	sub := fs.String("sub", "", "subject of a hypothetical token")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() != 2 {
+		return fmt.Errorf("explain needs METHOD and URL: %w", errUsage)
+	}
+	if *rawToken != "" && (*scopes != "" || *sub != "") {
+		return fmt.Errorf("--token cannot be combined with --scopes or --sub: %w", errUsage)
+	}
+	f, err := config.Load(*path, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	method := strings.ToUpper(fs.Arg(0))
+	u, err := url.Parse(fs.Arg(1))
+	if err != nil || u.Path == "" && u.RawPath == "" {
+		return fmt.Errorf("URL %q: need an absolute URL or a path starting with /", fs.Arg(1))
+	}
+	return explain(stdout, f, method, u, caller{token: *rawToken, scopes: token.ParseScope(*scopes), sub: *sub}, time.Now())
+}
+
+// caller is who explain judges: a token, hypothetical scopes, or nobody.
+type caller struct {
+	token  string
+	scopes []string
+	sub    string
+}
+
+func explain(w io.Writer, f *config.File, method string, u *url.URL, c caller, now time.Time) error {
+	host, path := u.Host, u.EscapedPath()
+	fmt.Fprintf(w, "request:  %s %s\n", method, u.Redacted())
+
+	hasToken := c.token != "" || c.sub != "" || len(c.scopes) > 0
+	scopes := c.scopes
+	if c.token != "" {
+		claims, problems := inspectToken(f, c.token, now)
+		fmt.Fprintf(w, "token:    sub=%s client_id=%s iss=%s scopes=[%s] expires=%s\n",
+			claims.Subject, claims.ClientID, claims.Issuer, token.FormatScope(claims.Scopes), claims.Expiry.Format(time.RFC3339))
+		fmt.Fprintln(w, "          (explain reads the claims; it does not check the signature)")
+		if len(problems) > 0 {
+			d := f.Policy.Decide(method, host, path, nil, true)
+			printRoute(w, d.Route)
+			if d.Route != nil && d.Route.Public {
+				fmt.Fprintf(w, "decision: ALLOW (%d)\nwhy:      %s\n", d.Status, d.Reason)
+				return nil
+			}
+			fmt.Fprintf(w, "decision: DENY (401 invalid_token)\nwhy:      %s\n", strings.Join(problems, "; "))
+			return nil
+		}
+		scopes = claims.Scopes
+	} else if hasToken {
+		fmt.Fprintf(w, "caller:   sub=%s scopes=[%s] (hypothetical token)\n", c.sub, token.FormatScope(scopes))
+	} else {
+		fmt.Fprintln(w, "caller:   no token")
+	}
+
+	d := f.Policy.Decide(method, host, path, scopes, hasToken)
+	printRoute(w, d.Route)
+	verdict := "DENY"
+	if d.Allow {
+		verdict = "ALLOW"
+	}
+	fmt.Fprintf(w, "decision: %s (%d)\nwhy:      %s\n", verdict, d.Status, d.Reason)
+	return nil
+}
+
+func printRoute(w io.Writer, route *policy.Route) {
+	if route == nil {
+		fmt.Fprintln(w, "route:    none matched")
+		return
+	}
+	fmt.Fprintf(w, "route:    %q at %s -> upstream %s\n", route.Pattern, route.Pos, route.Upstream)
+	if route.Public {
+		fmt.Fprintln(w, "requires: nothing (public)")
+	} else {
+		fmt.Fprintf(w, "requires: a valid token with scopes %s\n", strings.Join(route.Scopes, ", "))
+	}
+}
+
+// inspectToken decodes an access token's header and claims and lists what
+// the gateway would reject, short of the signature.
+func inspectToken(f *config.File, raw string, now time.Time) (token.Claims, []string) {
+	var claims token.Claims
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return claims, []string{"not a compact JWT"}
+	}
+	var header struct {
+		Typ, Alg, Kid string
+	}
+	var problems []string
+	if err := decodeSegment(parts[0], &header); err != nil {
+		return claims, []string{"unreadable header"}
+	}
+	if !strings.EqualFold(header.Typ, token.HeaderType) && !strings.EqualFold(header.Typ, "application/"+token.HeaderType) {
+		problems = append(problems, fmt.Sprintf("header typ is %q, not at+jwt (an ID token or other JWT is never an access token)", header.Typ))
+	}
+	if err := decodeSegment(parts[1], &claims); err != nil {
+		return claims, append(problems, "unreadable claims")
+	}
+	aud, known := expectedAudience(f, claims.Issuer)
+	switch {
+	case !known:
+		problems = append(problems, fmt.Sprintf("issuer %q is neither this server nor a trusted issuer", claims.Issuer))
+	case !slices.Contains(claims.Audience, aud):
+		problems = append(problems, fmt.Sprintf("audience %v does not contain %q", claims.Audience, aud))
+	}
+	if claims.Expiry.IsZero() {
+		problems = append(problems, "no exp claim")
+	} else if !now.Before(claims.Expiry) {
+		problems = append(problems, "token expired at "+claims.Expiry.Format(time.RFC3339))
+	}
+	return claims, problems
+}
+
+func expectedAudience(f *config.File, issuer string) (string, bool) {
+	if issuer == f.AuthServer.Issuer {
+		if f.AuthServer.Audience != "" {
+			return f.AuthServer.Audience, true
+		}
+		return f.AuthServer.Issuer, true
+	}
+	for _, ti := range f.Gateway.TrustedIssuers {
+		if ti.Issuer == issuer {
+			return ti.Audience, true
+		}
+	}
+	return "", false
+}
+
+func decodeSegment(seg string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return errors.New("bad base64")
+	}
+	return json.Unmarshal(b, v)
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/config"
+)
+
+// shutdownTimeout bounds how long in-flight requests may take to finish
+// after SIGTERM or SIGINT.
+const shutdownTimeout = 20 * time.Second
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "scopegate.yaml", "config file")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("serve takes no arguments: %w", errUsage)
+	}
+	f, err := config.Load(*path, os.LookupEnv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitError{1}
+	}
+	logger, err := newLogger(f.Log.Level, f.Log.Format, stderr)
+	if err != nil {
+		return err
+	}
+	defer logger.Sync()
+	return serve(ctx, f, logger, nil)
+}
+
+// serve runs the public and admin listeners until ctx is done, then drains
+// in-flight requests and closes the store. If started is non-nil it receives
+// the bound addresses once both listeners accept connections.
+func serve(ctx context.Context, f *config.File, logger *zap.Logger, started func(public, admin net.Addr)) error {
+	a, err := newApp(ctx, f, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	var lc net.ListenConfig
+	publicLn, err := lc.Listen(ctx, "tcp", f.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("server.listen: %w", err)
+	}
+	adminLn, err := lc.Listen(ctx, "tcp", f.Server.AdminListen)
+	if err != nil {
+		publicLn.Close()
+		return fmt.Errorf("server.admin_listen: %w", err)
+	}
+	logStartup(logger, f, publicLn.Addr(), adminLn.Addr())
+
+	servers := []*http.Server{newHTTPServer(a.public, logger), newHTTPServer(a.admin, logger)}
+	errc := make(chan error, 2)
+	for i, ln := range []net.Listener{publicLn, adminLn} {
+		go func() { errc <- servers[i].Serve(ln) }()
+	}
+	if started != nil {
+		started(publicLn.Addr(), adminLn.Addr())
+	}
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down", zap.Duration("timeout", shutdownTimeout))
+	case err := <-errc:
+		logger.Error("listener failed", zap.Error(err))
+		ctx = context.Background()
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		logger.Warn("in-flight requests cut off at shutdown", zap.Error(err))
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// newHTTPServer sets the timeouts that protect the listener. There is no
+// WriteTimeout: large photo downloads and WebSockets stream for as long as
+// they need; the gateway bounds upstream waits itself.
+func newHTTPServer(h http.Handler, logger *zap.Logger) *http.Server {
+	errLog, _ := zap.NewStdLogAt(logger.Named("http"), zap.WarnLevel)
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errLog,
+	}
+}
+
+func logStartup(logger *zap.Logger, f *config.File, public, admin net.Addr) {
+	routes := make([]string, 0, len(f.Policy.Routes()))
+	for _, r := range f.Policy.Routes() {
+		routes = append(routes, r.Pattern+" -> "+r.Upstream)
+	}
+	upstreams := make([]string, 0, len(f.Gateway.Upstreams))
+	for _, u := range f.Gateway.Upstreams {
+		upstreams = append(upstreams, u.Name+"="+u.URL.Redacted())
+	}
+	logger.Info("scopegate started",
+		zap.String("version", version),
+		zap.String("config", f.Path),
+		zap.Stringer("listen", public),
+		zap.Stringer("admin_listen", admin),
+		zap.String("issuer", f.AuthServer.Issuer),
+		zap.String("store", f.Store.Driver),
+		zap.Strings("upstreams", upstreams),
+		zap.Strings("routes", routes),
+	)
+}
