@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds Debian's chromium. Without it the browser test skips,
+// except in CI, where a missing browser is a failure.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "chromium not found: skipping the browser test (apt-get install chromium)"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer collects the demo's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDemoInBrowser walks the demo as a newcomer would, in a real Chromium:
+// PrintMyPhotos → sign in at the drive → consent → back at the shop with the
+// photo list fetched through the gateway → a print order → the upload the
+// token does not allow, refused by the gateway with 403.
+func TestDemoInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium; skipped with -short")
+	}
+	chromium := chromiumPath(t)
+	shots := os.Getenv("SCOPEGATE_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	ports := []int{freePort(t), freePort(t), freePort(t), freePort(t)}
+	args := []string{"demo", "-port", strconv.Itoa(ports[0]), "-admin-port", strconv.Itoa(ports[1]),
+		"-api-port", strconv.Itoa(ports[2]), "-shop-port", strconv.Itoa(ports[3])}
+	var stdout, stderr syncBuffer
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("demo returned %v after Ctrl-C\n%s", err, stderr.String())
+		}
+	})
+	shopURL := fmt.Sprintf("http://localhost:%d", ports[3])
+	waitFor(t, func() bool { return strings.Contains(stdout.String(), shopURL) }, "the demo banner", &stderr)
+	for _, want := range []string{"alice", "alice-photos", "Ctrl-C"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("demo banner lacks %q:\n%s", want, stdout.String())
+		}
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	bctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
+	defer cancelTimeout()
+
+	step := 0
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			step++
+			png, err := chromedp.FullScreenshot(100)(ctx, tg) // quality 100 gives a PNG
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(shots, fmt.Sprintf("demo-%02d-%s.png", step, name))
+			t.Logf("screenshot: %s", path)
+			return os.WriteFile(path, png, 0o644)
+		})
+	}
+	var text string
+	textOf := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) (err error) {
+			text, err = chromedp.Text(chromedp.CSS(sel))(ctx, tg)
+			return err
+		})
+	}
+	expect := func(what, want string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(context.Context, *chromedp.Target) error {
+			if !strings.Contains(text, want) {
+				return fmt.Errorf("%s: %q does not contain %q", what, text, want)
+			}
+			return nil
+		})
+	}
+
+	err := chromedp.Do(bctx,
+		// 1–2: the shop sends the browser to the drive's authorization endpoint.
+		chromedp.Navigate(shopURL),
+		chromedp.WaitVisible(chromedp.CSS("#connect")),
+		shot("shop"),
+		chromedp.Click(chromedp.CSS("#connect")),
+		// 3: sign in at the drive.
+		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
+		shot("login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), "alice"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "alice-photos"),
+		chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
+		// 4: consent names the client and the scope's text.
+		chromedp.WaitVisible(chromedp.CSS(`button[name="decision"][value="allow"]`)),
+		textOf("body"),
+		expect("consent page", "PrintMyPhotos"),
+		expect("consent page", "See the photos you choose"),
+		shot("consent"),
+		chromedp.Click(chromedp.CSS(`button[name="decision"][value="allow"]`)),
+		// 5–9: back at the shop, the photo list came through the gateway.
+		chromedp.WaitVisible(chromedp.CSS(`#photos input[type="checkbox"][name="photo"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#steps li[data-step="9"].done`)),
+		shot("photos"),
+		chromedp.Click(chromedp.CSS(`#photos input[type="checkbox"][name="photo"]`)),
+		chromedp.Click(chromedp.CSS("#place-order")),
+		chromedp.WaitVisible(chromedp.CSS("#order-confirmation")),
+		textOf("#order-confirmation"),
+		expect("order confirmation", "1"),
+		shot("order"),
+		// The token only allows reading: the gateway refuses an upload.
+		chromedp.Navigate(shopURL),
+		chromedp.WaitVisible(chromedp.CSS("#try-upload")),
+		chromedp.Click(chromedp.CSS("#try-upload")),
+		chromedp.WaitVisible(chromedp.CSS("#gateway-answer")),
+		textOf("#gateway-answer"),
+		expect("gateway answer", "403"),
+		expect("gateway answer", "insufficient_scope"),
+		expect("gateway answer", "photos.write"),
+		shot("upload-refused"),
+	)
+	if err != nil {
+		t.Fatalf("browser walk failed at step %d: %v\ndemo log:\n%s", step+1, err, tail(stderr.String(), 40))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool, what string, log fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s\n%s", what, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
