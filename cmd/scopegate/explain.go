@@ -79,7 +79,11 @@ func explain(w io.Writer, f *config.File, method string, u *url.URL, c caller, n
 		}
 		scopes = claims.Scopes
 	} else if hasToken {
-		fmt.Fprintf(w, "caller:   sub=%s scopes=[%s] (hypothetical token)\n", c.sub, token.FormatScope(scopes))
+		who := ""
+		if c.sub != "" {
+			who = "sub=" + c.sub + " "
+		}
+		fmt.Fprintf(w, "caller:   %sscopes=[%s] (hypothetical token)\n", who, token.FormatScope(scopes))
 	} else {
 		fmt.Fprintln(w, "caller:   no token")
 	}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scopegate/scopegate/config"
+	"github.com/scopegate/scopegate/token/tokentest"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output of golden files")
+
+// TestExplainGolden runs `scopegate explain` against config.example.yaml.
+// Each testdata/explain/*.golden file holds the arguments, one per line, a
+// "----" line, then the expected output. go test -update rewrites it.
+func TestExplainGolden(t *testing.T) {
+	t.Setenv("PRINTER_SECRET", "an-example-secret-for-the-test")
+	files, err := filepath.Glob("testdata/explain/*.golden")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			argText, want, ok := strings.Cut(string(data), "----\n")
+			if !ok {
+				t.Fatalf("%s: no ---- separator", file)
+			}
+			args := []string{"explain", "--config", "../../config.example.yaml"}
+			args = append(args, strings.Split(strings.TrimSpace(argText), "\n")...)
+			var out bytes.Buffer
+			if err := run(context.Background(), args, nil, &out, &out); err != nil {
+				t.Fatalf("scopegate %s: %v\n%s", strings.Join(args, " "), err, out.String())
+			}
+			if *update {
+				os.WriteFile(file, []byte(argText+"----\n"+out.String()), 0o644)
+				return
+			}
+			if got := out.String(); got != want {
+				t.Errorf("scopegate %s\ngot:\n%s\nwant:\n%s", strings.Join(args, " "), got, want)
+			}
+		})
+	}
+}
+
+// TestExplainToken judges real signed tokens: explain reads the claims and
+// says what the gateway would reject, short of the signature.
+func TestExplainToken(t *testing.T) {
+	t.Setenv("PRINTER_SECRET", "an-example-secret-for-the-test")
+	f, err := config.Load("../../config.example.yaml", os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := tokentest.NewKey(t)
+	now := time.Now()
+	iss := f.AuthServer.Issuer
+	valid := key.Sign(t, tokentest.ClaimsAt(now, iss, iss, "alice", "photos.read"))
+	expired := key.Sign(t, tokentest.ClaimsAt(now.Add(-2*time.Hour), iss, iss, "alice", "photos.read"))
+	idToken := key.Sign(t, tokentest.ClaimsAt(now, iss, iss, "alice", "photos.read"), tokentest.WithType("JWT"))
+	foreign := key.Sign(t, tokentest.ClaimsAt(now, "https://evil.example", iss, "alice", "photos.read"))
+	otherAud := key.Sign(t, tokentest.ClaimsAt(now, iss, "https://other.example", "alice", "photos.read"))
+
+	tests := []struct {
+		name, token, method, url string
+		want                     []string
+	}{
+		{"valid token, enough scope", valid, "GET", "/photos/42", []string{"sub=alice", "decision: ALLOW (200)"}},
+		{"valid token, missing scope", valid, "POST", "/photos", []string{"decision: DENY (403)", "photos.write"}},
+		{"expired", expired, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "token expired"}},
+		{"id token", idToken, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "not at+jwt"}},
+		{"foreign issuer", foreign, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "neither this server nor a trusted issuer"}},
+		{"wrong audience", otherAud, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "audience"}},
+		{"expired token on a public route", expired, "GET", "/status", []string{"decision: ALLOW (200)"}},
+		{"garbage", "not.a.jwt", "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			args := []string{"explain", "--config", "../../config.example.yaml", "--token", tc.token, tc.method, tc.url}
+			if err := run(context.Background(), args, nil, &out, &out); err != nil {
+				t.Fatalf("explain: %v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("explain output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if strings.Contains(out.String(), tc.token) {
+				t.Error("explain printed the raw token")
+			}
+		})
+	}
+}
