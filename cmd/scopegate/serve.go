@@ -70,6 +70,9 @@ func serve(ctx context.Context, f *config.File, logger *zap.Logger, started func
 	for i, ln := range []net.Listener{publicLn, adminLn} {
 		go func() { errc <- servers[i].Serve(ln) }()
 	}
+	tidyCtx, stopTidy := context.WithCancel(ctx)
+	defer stopTidy()
+	go keepTidy(tidyCtx, a.store, logger)
 	if started != nil {
 		started(publicLn.Addr(), adminLn.Addr())
 	}
