@@ -101,6 +101,12 @@ func (u *upstream) handleError(w http.ResponseWriter, r *http.Request, err error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		e = errTimeout
 	}
+	// A *url.Error (from a custom Transport built on http.Client) would
+	// print the request URL, query included; log only its cause.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
 	u.g.log.Warn("upstream error", zap.String("request_id", id), zap.String("upstream", u.name),
 		zap.Int("status", e.status), zap.Error(err))
 	if rec, ok := w.(*recorder); ok {

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/scopegate/scopegate/proxy"
 	"github.com/scopegate/scopegate/token"
 )
@@ -107,6 +111,10 @@ func (panickingVerifier) Verify(context.Context, string) (*token.Claims, error) 
 	panic("verifier exploded")
 }
 
+type errVerifier struct{ err error }
+
+func (v errVerifier) Verify(context.Context, string) (*token.Claims, error) { return nil, v.err }
+
 type nilVerifier struct{}
 
 func (nilVerifier) Verify(context.Context, string) (*token.Claims, error) { return nil, nil }
@@ -122,6 +130,7 @@ func TestVerifierFailuresDeny(t *testing.T) {
 	}{
 		{"panic", panickingVerifier{}, 500},
 		{"nil claims", nilVerifier{}, 401},
+		{"key set outage", errVerifier{&token.Error{Kind: token.ErrKeysUnavailable, Reason: "keys unavailable"}}, 503},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,5 +203,52 @@ func TestSetPolicy(t *testing.T) {
 	e.gw.SetPolicy(compileRoutes(t))
 	if res := e.do("GET", "/status", nil); res.StatusCode != 200 {
 		t.Errorf("after reload: status = %d; want 200", res.StatusCode)
+	}
+}
+
+// TestChallengeCannotBeInjected: a verifier's error text goes into a
+// quoted-string; quotes, backslashes and line breaks are dropped so it
+// cannot add attributes or headers.
+func TestChallengeCannotBeInjected(t *testing.T) {
+	e := newEnv(t, func(c *proxy.Config) {
+		c.Verifier = errVerifier{errors.New("bad \"token\", error=\"none\"\r\nX-Evil: 1\\")}
+	})
+	res := e.do("GET", "/photos/1", map[string][]string{"Authorization": bearer("abc")})
+	want := `Bearer realm="scopegate", error="invalid_token", error_description="bad token, error=noneX-Evil: 1"`
+	if got := res.Header.Get("WWW-Authenticate"); res.StatusCode != 401 || got != want {
+		t.Errorf("status %d, WWW-Authenticate = %q; want 401 and %q", res.StatusCode, got, want)
+	}
+	if res.Header.Get("X-Evil") != "" {
+		t.Errorf("response carries an injected X-Evil header")
+	}
+}
+
+// TestClientGoneIsNotAServerFault: a client that hangs up while the
+// backend thinks is logged at debug with status 499, never as an upstream
+// error.
+func TestClientGoneIsNotAServerFault(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	e := newEnv(t, func(c *proxy.Config) { c.Logger = zap.New(core); c.AccessLog = true })
+	arrived := make(chan struct{})
+	e.back.setHandler(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.front.URL+"/status", nil)
+	go func() { <-arrived; cancel() }()
+	if _, err := e.front.Client().Do(req); err == nil {
+		t.Fatal("request succeeded; want it cancelled")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for logs.FilterMessage("access").Len() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	access := logs.FilterMessage("access").All()
+	if len(access) != 1 || access[0].ContextMap()["status"] != int64(499) {
+		t.Fatalf("access lines = %v; want one with status 499", access)
+	}
+	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len() + logs.FilterLevelExact(zapcore.ErrorLevel).Len(); n != 0 {
+		t.Errorf("got %d warn/error lines for a client hang-up; want 0", n)
 	}
 }
