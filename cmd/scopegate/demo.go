@@ -51,8 +51,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer os.RemoveAll(dir)
-	secret := randomSecret()
-	f, err := demoConfig(p, secret, dir+"/scopegate.db")
+	secret, cliSecret := randomSecret(), randomSecret()
+	f, err := demoConfig(p, secret, cliSecret, dir+"/scopegate.db")
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
@@ -113,12 +113,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}()
 
 	return serve(ctx, f, logger, func(public, admin net.Addr) {
-		printDemoBanner(stdout, p, issuer)
+		printDemoBanner(stdout, p, issuer, cliSecret)
 	})
 }
 
 // demoConfig is the embedded demo config with the chosen ports.
-func demoConfig(p demoPorts, secret, dsn string) (*config.File, error) {
+func demoConfig(p demoPorts, secret, cliSecret, dsn string) (*config.File, error) {
 	y := string(demo.ConfigYAML())
 	y = strings.NewReplacer(
 		"localhost:8080", fmt.Sprintf("localhost:%d", p.scopegate),
@@ -127,7 +127,7 @@ func demoConfig(p demoPorts, secret, dsn string) (*config.File, error) {
 		"localhost:8081", fmt.Sprintf("localhost:%d", p.shop),
 		"127.0.0.1:9000", fmt.Sprintf("127.0.0.1:%d", p.photoAPI),
 	).Replace(y)
-	env := map[string]string{"DEMO_PRINTER_SECRET": secret, "DEMO_STORE_DSN": dsn}
+	env := map[string]string{"DEMO_PRINTER_SECRET": secret, "DEMO_CLI_SECRET": cliSecret, "DEMO_STORE_DSN": dsn}
 	return config.Parse("scopegate-demo.yaml", []byte(y), func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
@@ -140,7 +140,7 @@ func randomSecret() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func printDemoBanner(w io.Writer, p demoPorts, issuer string) {
+func printDemoBanner(w io.Writer, p demoPorts, issuer, cliSecret string) {
 	fmt.Fprintf(w, `
 scopegate demo: the photo-printing scenario is running on this machine.
 
@@ -158,9 +158,15 @@ Demo logins (they only exist in this demo):
 	}
 	fmt.Fprintf(w, `
 Try the gateway yourself:
-  curl -i %s/status                 # public route: 200
-  curl -i %s/photos                 # no token: 401
+  curl -i %[1]s/status                 # public route: 200
+  curl -i %[1]s/photos                 # no token: 401
+  TOKEN=$(curl -s -u %[2]s:%[3]s -d grant_type=client_credentials %[1]s/oauth2/token \
+          | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  curl -i -H "Authorization: Bearer $TOKEN" %[1]s/photos            # 200 (demo-cli owns no photos)
+  curl -i -X POST -H "Authorization: Bearer $TOKEN" %[1]s/photos    # 403 insufficient_scope
+  curl -i -H "Authorization: Bearer $TOKEN" %[1]s/admin             # 404 no route
+
 Press Ctrl-C to stop; the demo's data is thrown away.
 
-`, issuer, issuer)
+`, issuer, demo.CLIClientID, cliSecret)
 }

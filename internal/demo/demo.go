@@ -14,6 +14,7 @@ const (
 	ShopAddr     = "127.0.0.1:8081"
 	ShopURL      = "http://localhost:8081"
 	ClientID     = "photo-printer"
+	CLIClientID  = "demo-cli" // client credentials, for trying the gateway with curl
 	RedirectURL  = ShopURL + "/callback"
 )
 

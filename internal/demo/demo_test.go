@@ -43,10 +43,10 @@ func TestConfigMatchesTheDemo(t *testing.T) {
 	if got := c.Gateway.Upstreams["photos"].URL; got != "http://"+PhotoAPIAddr {
 		t.Errorf("photos upstream = %q, want http://%s", got, PhotoAPIAddr)
 	}
-	if len(c.AuthServer.Clients) != 1 || c.AuthServer.Clients[0].ID != ClientID ||
+	if len(c.AuthServer.Clients) != 2 || c.AuthServer.Clients[0].ID != ClientID ||
 		!slices.Equal(c.AuthServer.Clients[0].RedirectURIs, []string{RedirectURL}) ||
 		!slices.Equal(c.AuthServer.Clients[0].Scopes, []string{"photos.read"}) {
-		t.Errorf("clients = %+v, want only %s at %s with photos.read", c.AuthServer.Clients, ClientID, RedirectURL)
+		t.Errorf("clients = %+v, want %s at %s with photos.read, then the curl client", c.AuthServer.Clients, ClientID, RedirectURL)
 	}
 
 	wantRoutes := map[string]string{
@@ -78,5 +78,33 @@ func TestConfigMatchesTheDemo(t *testing.T) {
 		if err := bcrypt.CompareHashAndPassword([]byte(hashes[l.Username]), []byte(l.Password)); err != nil {
 			t.Errorf("login %s: password does not match the config's hash: %v", l.Username, err)
 		}
+	}
+}
+
+func TestCurlClientOnlyReads(t *testing.T) {
+	var c struct {
+		AuthServer struct {
+			Clients []struct {
+				ID         string   `yaml:"id"`
+				GrantTypes []string `yaml:"grant_types"`
+				Scopes     []string `yaml:"scopes"`
+			} `yaml:"clients"`
+		} `yaml:"authserver"`
+	}
+	if err := yaml.Unmarshal(ConfigYAML(), &c); err != nil {
+		t.Fatal(err)
+	}
+	i := -1
+	for j, cl := range c.AuthServer.Clients {
+		if cl.ID == CLIClientID {
+			i = j
+		}
+	}
+	if i < 0 {
+		t.Fatalf("no %s client in the demo config", CLIClientID)
+	}
+	cl := c.AuthServer.Clients[i]
+	if !slices.Equal(cl.GrantTypes, []string{"client_credentials"}) || !slices.Equal(cl.Scopes, []string{"photos.read"}) {
+		t.Errorf("%s: grant_types %v scopes %v, want client_credentials with photos.read only (the README shows its 403 on upload)", CLIClientID, cl.GrantTypes, cl.Scopes)
 	}
 }
