@@ -16,11 +16,16 @@
 //  5. Take the bearer token from "Authorization: Bearer" only; a token in
 //     the query is refused (RFC 9700 §4.3.2), a malformed header is 400
 //     invalid_request (RFC 6750 §3.1), none is 401.
-//  6. Verify the token (401 invalid_token), then the route's scopes
-//     (403 insufficient_scope with the required scope list).
+//  6. Verify the token (401 invalid_token; 503 when the issuer's keys
+//     cannot be fetched), then the route's scopes (403
+//     insufficient_scope with the required scope list).
 //  7. Set X-Auth-Subject, X-Auth-Client-Id and X-Auth-Scope, and forward:
 //     X-Forwarded-For/-Host/-Proto rebuilt, Forwarded dropped, and
 //     Authorization dropped unless the upstream passes it on.
+//
+// Request IDs come from httplog.Middleware when the gateway is wrapped in
+// it; otherwise the gateway makes one itself, for every request when the
+// access log is on and only for error responses when it is off.
 //
 // Errors deny: a panic becomes 500, an unreachable upstream 502, a slow one
 // 504. Every error response carries an error_id equal to the request ID in
