@@ -13,10 +13,12 @@ const (
 	DefaultAccessTokenTTL = 10 * time.Minute
 	MinAccessTokenTTL     = time.Minute
 	MaxAccessTokenTTL     = 24 * time.Hour
+	// MinSessionSecretLength keeps the cookie keys out of guessing range.
+	MinSessionSecretLength = 32
 )
 
 func (d *decoder) authServer(n *yaml.Node) AuthServer {
-	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "branding")
+	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "branding", "session_secret")
 	a := AuthServer{Issuer: DefaultIssuer, AccessTokenTTL: DefaultAccessTokenTTL}
 	if t, ok := d.str(f.get("issuer")); ok {
 		if p := issuerProblem(t.value, true); p != "" {
@@ -42,6 +44,13 @@ func (d *decoder) authServer(n *yaml.Node) AuthServer {
 	a.Users = users.list
 	a.Clients = d.clients(f.get("clients"), users.byName, a.Scopes)
 	a.Branding = d.branding(f.get("branding"))
+	if t, ok := d.str(f.get("session_secret")); ok {
+		// The value is never quoted: it usually comes from the environment.
+		if len(t.value) < MinSessionSecretLength {
+			d.errorf(t.node, "session_secret must be at least %d characters (e.g. openssl rand -base64 48)", MinSessionSecretLength)
+		}
+		a.SessionSecret = t.value
+	}
 	return a
 }
 

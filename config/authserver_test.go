@@ -170,3 +170,14 @@ func TestBranding(t *testing.T) {
 		},
 	})
 }
+
+func TestSessionSecret(t *testing.T) {
+	runProblems(t, []problemCase{
+		{name: "long enough", yaml: "authserver:\n  session_secret: \"0123456789abcdef0123456789abcdef\"\n"},
+		{
+			name: "too short, value not echoed",
+			yaml: "authserver:\n  session_secret: hunter2-but-longer\n",
+			want: []string{`c.yaml:2:19: session_secret must be at least 32 characters (e.g. openssl rand -base64 48)`},
+		},
+	})
+}

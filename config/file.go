@@ -49,6 +49,10 @@ type AuthServer struct {
 	Clients        []Client
 	Scopes         []Scope // in file order, which is the order shown on the consent page
 	Branding       Branding
+	// SessionSecret, when set, is where the login-session and CSRF cookie
+	// keys are derived from (at least 32 characters, usually ${VAR}).
+	// Empty: keys are generated once and kept in the store.
+	SessionSecret string
 }
 
 // User is one local account.

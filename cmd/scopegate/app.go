@@ -131,6 +131,9 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 		},
 		Logger: logger, // authserver names itself
 	}
+	if a.SessionSecret != "" {
+		cfg.CookieHashKey, cfg.CookieBlockKey = sessionKeys(a.SessionSecret)
+	}
 	for _, u := range a.Users {
 		cfg.Users = append(cfg.Users, authserver.User{Username: u.Username, PasswordHash: u.PasswordHash, Name: u.Name, Email: u.Email})
 	}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.uber.org/zap"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/scopegate/scopegate/config"
+)
+
+// startSessionInstance runs one scopegate with its own store and the given
+// authserver.session_secret ("" for none).
+func startSessionInstance(t *testing.T, secret string) string {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	issuer := "http://" + srv.Listener.Addr().String()
+	secretLine := ""
+	if secret != "" {
+		secretLine = fmt.Sprintf("  session_secret: %q\n", secret)
+	}
+	yaml := fmt.Sprintf("store:\n  dsn: %q\nauthserver:\n  issuer: %q\n%s  users:\n    - username: alice\n      password_hash: %q\n"+
+		"gateway:\n  upstreams:\n    api: {url: \"http://127.0.0.1:9\"}\n  routes:\n    - {route: \"GET /status\", upstream: api, public: true}\n",
+		t.TempDir()+"/db", issuer, secretLine, hash)
+	f, err := config.Parse("s.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(context.Background(), f, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = a.public
+	srv.Start()
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	return srv.URL
+}
+
+// TestSessionSecretSharesSessionsAcrossInstances: with the same
+// session_secret, a user signed in at one instance is signed in at every
+// instance (the cookie jar ignores ports, like browsers do); without it
+// each instance only trusts its own cookies.
+func TestSessionSecretSharesSessionsAcrossInstances(t *testing.T) {
+	shared := "a-session-secret-that-is-long-enough-0123456789"
+	tests := []struct {
+		name        string
+		secretA     string
+		secretB     string
+		signedInAtB bool
+	}{
+		{"same secret", shared, shared, true},
+		{"different secrets", shared, shared + "x", false},
+		{"no secret, separate stores", "", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := startSessionInstance(t, tc.secretA), startSessionInstance(t, tc.secretB)
+			c := browser("http://unused.invalid/")
+			resp, err := c.Get(a + "/oauth2/login")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp = submitForm(t, c, resp, map[string]string{"username": "alice", "password": testPassword})
+			resp.Body.Close()
+			if !accountSignedIn(t, c, a) {
+				t.Fatal("not signed in at the instance that handled the login")
+			}
+			if got := accountSignedIn(t, c, b); got != tc.signedInAtB {
+				t.Errorf("signed in at the other instance = %v, want %v", got, tc.signedInAtB)
+			}
+		})
+	}
+}
+
+// accountSignedIn reports whether the account page answers with the page
+// (signed in) rather than a redirect to the login page, with the cookies
+// the browser c holds.
+func accountSignedIn(t *testing.T, c *http.Client, base string) bool {
+	t.Helper()
+	noFollow := &http.Client{Jar: c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	resp, err := noFollow.Get(base + "/oauth2/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
