@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/proxy"
 	"github.com/scopegate/scopegate/token"
 )
@@ -162,7 +164,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		want string
 	}{
 		{"no policy", func(c *proxy.Config) { c.Policy = nil }, "no policy"},
-		{"no upstreams", func(c *proxy.Config) { c.Upstreams = nil }, "no upstreams"},
+		{"no upstreams", func(c *proxy.Config) { c.Upstreams = nil }, `unknown upstream "photos"`},
 		{"unknown upstream", func(c *proxy.Config) {
 			c.Upstreams = map[string]proxy.Upstream{"other": {URL: mustURL(t, "http://127.0.0.1:9000")}}
 		}, `unknown upstream "photos"`},
@@ -187,6 +189,24 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	if _, err := proxy.New(good()); err != nil {
 		t.Errorf("New(good config): %v", err)
+	}
+}
+
+// TestNoRoutesDeniesEverything: scopegate run as an authorization server
+// only has no routes and no upstreams; its gateway answers 404 to all.
+func TestNoRoutesDeniesEverything(t *testing.T) {
+	set, diags := policy.Compile(nil, policy.Env{})
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	gw, err := proxy.New(proxy.Config{Policy: set})
+	if err != nil {
+		t.Fatalf("New with no routes and no upstreams: %v", err)
+	}
+	rec := httptest.NewRecorder()
+	gw.ServeHTTP(rec, httptest.NewRequest("GET", "/photos/1", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("status = %d, want 404", rec.Code)
 	}
 }
 

@@ -91,9 +91,6 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Policy == nil {
 		return nil, errors.New("proxy: config has no policy")
 	}
-	if len(cfg.Upstreams) == 0 {
-		return nil, errors.New("proxy: config has no upstreams")
-	}
 	g := &Gateway{
 		upstreams: make(map[string]*upstream, len(cfg.Upstreams)),
 		verifier:  cfg.Verifier,
