@@ -22,6 +22,13 @@ func TestCheckPath(t *testing.T) {
 		{name: "encoded percent", path: "/photos/100%25"},
 		{name: "encoded percent then harmless", path: "/photos/%2541"},
 		{name: "sub-delims", path: "/a/b!$&'()*+,=:@~-_"},
+		{name: "latin-1 bytes", path: "/photos/%E9t%E9"},
+		{name: "latin-1 A grave then letter", path: "/photos/%C0la"},
+		{name: "valid 3-byte", path: "/photos/%E2%82%AC"},
+		{name: "valid 4-byte", path: "/photos/%F0%9F%93%B7"},
+		{name: "raw 4-byte", path: "/photos/\U0001F4F7"},
+		{name: "truncated sequence", path: "/photos/%E2%82"},
+		{name: "one dot leader in a name", path: "/photos/a\u2024b", want: "normalizes"},
 
 		{name: "empty", path: "", want: "does not start with /"},
 		{name: "relative", path: "photos", want: "does not start with /"},
@@ -56,6 +63,24 @@ func TestCheckPath(t *testing.T) {
 		{name: "raw tab", path: "/photos\t", want: "control"},
 		{name: "raw DEL", path: "/photos\x7f", want: "control"},
 		{name: "raw space", path: "/photos 42", want: "space"},
+		{name: "overlong dot", path: "/photos/%C0%AE%C0%AE/admin", want: "overlong"},
+		{name: "overlong dot lower", path: "/photos/%c0%ae", want: "overlong"},
+		{name: "overlong slash", path: "/photos/..%c0%afadmin", want: "overlong"},
+		{name: "overlong backslash C1", path: "/photos/..%C1%9Cadmin", want: "overlong"},
+		{name: "overlong NUL", path: "/photos/%C0%80", want: "overlong"},
+		{name: "overlong 3-byte dot", path: "/photos/%E0%80%AE", want: "overlong"},
+		{name: "overlong 4-byte slash", path: "/photos/%F0%80%80%AF", want: "overlong"},
+		{name: "raw overlong dot", path: "/photos/\xC0\xAE", want: "overlong"},
+		{name: "fullwidth full stop", path: "/photos/%EF%BC%8E%EF%BC%8E/admin", want: "normalizes"},
+		{name: "fullwidth solidus", path: "/photos%EF%BC%8Fadmin", want: "normalizes"},
+		{name: "fullwidth reverse solidus", path: "/photos%EF%BC%BCadmin", want: "normalizes"},
+		{name: "one dot leader", path: "/photos/%E2%80%A4%E2%80%A4/admin", want: "normalizes"},
+		{name: "two dot leader raw", path: "/photos/\u2025/admin", want: "normalizes"},
+		{name: "account of", path: "/photos/%E2%84%80", want: "normalizes"},
+		{name: "division slash", path: "/photos%E2%88%95admin", want: "normalizes"},
+		{name: "small semicolon", path: "/photos%EF%B9%94x", want: "normalizes"},
+		{name: "fullwidth percent", path: "/photos/%EF%BC%852e", want: "normalizes"},
+		{name: "greek question mark", path: "/photos%CD%BEx", want: "normalizes"},
 		{name: "truncated escape", path: "/photos%2", want: "invalid percent"},
 		{name: "lone percent", path: "/photos%", want: "invalid percent"},
 		{name: "bad hex", path: "/photos%zz", want: "invalid percent"},
@@ -82,7 +107,7 @@ func TestCheckPath(t *testing.T) {
 }
 
 func TestCheckPathDoesNotAllocate(t *testing.T) {
-	for _, p := range []string{"/photos/42", "/photos/a%20b", "/photos/../x", "/photos%2F"} {
+	for _, p := range []string{"/photos/42", "/photos/a%20b", "/photos/../x", "/photos%2F", "/photos/%C3%A9", "/photos/%EF%BC%8E", "/photos/%C0%AE"} {
 		if n := testing.AllocsPerRun(100, func() { _ = CheckPath(p) }); n != 0 {
 			t.Errorf("CheckPath(%q) allocates %v times; want 0", p, n)
 		}
