@@ -5,16 +5,24 @@
 // Every request runs through one fixed pipeline; no route can skip a step:
 //
 //  1. Reject ambiguity (400): two Authorization headers, a Host header that
-//     disagrees with the request's host, a path that policy.CheckPath
-//     refuses (dot segments, "//", encoded "/", ".", "\", ";", "?", "#" or
-//     NUL). The route is chosen from exactly the path the backend receives.
+//     disagrees with the request's host, an absolute-form target (whose
+//     Host header net/http hides from us), a missing or malformed host
+//     (empty labels, "%", ","), a path that policy.CheckPath refuses (dot
+//     segments, "//", encoded "/", ".", "\", ";", "?", "#" or NUL,
+//     overlong UTF-8, lookalikes such as U+FF0E). The route is chosen from
+//     exactly the path the backend receives.
 //  2. Remove the headers the caller listed in Connection, before anything
 //     reads a header, so a caller cannot make us drop what we add later.
+//     Only a WebSocket upgrade survives; h2c and others are dropped.
 //  3. Remove every header that folds (case, "-", "_", ".") to X-Auth-Subject,
-//     X-Auth-Client-Id or X-Auth-Scope: on every route, public ones too.
+//     X-Auth-Client-Id or X-Auth-Scope, or to a path or method override
+//     (X-Original-URL, X-Rewrite-URL, X-HTTP-Method-Override, ...): on
+//     every route, public ones too. Forwarding headers (X-Forwarded-*,
+//     Forwarded, X-Real-IP, ...) go too unless the peer is a trusted
+//     proxy and the name is spelled canonically.
 //  4. Match a route (404 when none). A public route is forwarded now.
 //  5. Take the bearer token from "Authorization: Bearer" only; a token in
-//     the query is refused (RFC 9700 §4.3.2), a malformed header is 400
+//     the query ("&" or ";" separated) is refused (RFC 9700 §4.3.2), a malformed header is 400
 //     invalid_request (RFC 6750 §3.1), none is 401.
 //  6. Verify the token (401 invalid_token; 503 when the issuer's keys
 //     cannot be fetched), then the route's scopes (403

@@ -24,6 +24,8 @@ type apiError struct {
 var (
 	errAmbiguousAuth = apiError{status: 400, code: "invalid_request", description: "more than one Authorization header", reason: "duplicate authorization"}
 	errAmbiguousHost = apiError{status: 400, code: "invalid_request", description: "conflicting Host headers", reason: "duplicate host"}
+	errAbsoluteForm  = apiError{status: 400, code: "invalid_request", description: "absolute-form request targets are not accepted", reason: "absolute-form target"}
+	errBadHost       = apiError{status: 400, code: "invalid_request", description: "missing or malformed Host header", reason: "bad host"}
 	errBadPath       = apiError{status: 400, code: "invalid_request", description: "ambiguous request path", reason: "ambiguous path"}
 	errNoRoute       = apiError{status: 404, code: "not_found", description: "no route for this request", reason: "no route"}
 	errQueryToken    = apiError{status: 400, code: "invalid_request", description: "access tokens are not accepted in the query", challenge: true, reason: "token in query"}

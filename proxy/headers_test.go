@@ -176,6 +176,8 @@ func TestForwardedHeaders(t *testing.T) {
 		"X-Forwarded-Proto":  {"https"},
 		"X-Forwarded-Prefix": {"/admin"},
 		"Forwarded":          {"for=203.0.113.9;host=evil.example"},
+		"X_Forwarded_Host":   {"alias.example"},
+		"X-Original-URL":     {"/admin/users"},
 	}
 	tests := []struct {
 		name    string
@@ -184,10 +186,13 @@ func TestForwardedHeaders(t *testing.T) {
 	}{
 		{"untrusted peer", nil, map[string]string{
 			"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Proto": "http", "X-Forwarded-Prefix": "", "Forwarded": "",
+			"X_Forwarded_Host": "", "X-Original-Url": "",
 		}},
 		{"trusted peer", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, map[string]string{
 			"X-Forwarded-For": "203.0.113.9, 127.0.0.1", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
 			"X-Forwarded-Prefix": "/admin", "Forwarded": "",
+			// Even a trusted proxy's aliases and overrides never pass.
+			"X_Forwarded_Host": "", "X-Original-Url": "",
 		}},
 	}
 	for _, tc := range tests {

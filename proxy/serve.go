@@ -85,15 +85,28 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 		g.deny(w, r, ex, errAmbiguousHost)
 		return
 	}
+	// net/http has already removed the Host header and, for an
+	// absolute-form target ("GET http://a/x"), taken r.Host from the URL
+	// and ignored the header, so the two can no longer be compared:
+	// refuse the form. A host we could not route by is refused too.
+	if r.URL.Host != "" || r.URL.Scheme != "" {
+		g.deny(w, r, ex, errAbsoluteForm)
+		return
+	}
+	if !validHost(r.Host) {
+		g.deny(w, r, ex, errBadHost)
+		return
+	}
 	path := r.URL.EscapedPath()
 	if policy.CheckPath(path) != nil {
 		g.deny(w, r, ex, errBadPath)
 		return
 	}
 
-	// 2 and 3. Hop-by-hop tricks (B.5), then identity headers (B.3).
+	// 2 and 3. Hop-by-hop tricks (B.5), then identity (B.3), forwarding
+	// (B.4) and path- or method-override headers.
 	cleanConnection(h)
-	stripIdentity(h)
+	scrubHeaders(h, g.trustedPeer(r.RemoteAddr))
 
 	// 4. Route.
 	set := g.policy.Load()
