@@ -13,6 +13,7 @@ import (
 	"github.com/scopegate/scopegate/authserver"
 	"github.com/scopegate/scopegate/authserver/pages"
 	"github.com/scopegate/scopegate/config"
+	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/proxy"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/store/postgres"
@@ -72,7 +73,9 @@ func newApp(ctx context.Context, f *config.File, logger *zap.Logger) (_ *app, er
 // must judge (and reject) itself.
 func splitHandler(auth, gateway http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isAuthServerPath(r.URL.Path) {
+		// Judged on the escaped path, and only when it is clean: anything
+		// ambiguous ("/oauth2/../admin") is the gateway's to refuse.
+		if p := r.URL.EscapedPath(); isAuthServerPath(p) && policy.CheckPath(p) == nil {
 			auth.ServeHTTP(w, r)
 			return
 		}
