@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scopegate/scopegate/policy"
 )
 
 // decoder walks the yaml.Node tree itself, instead of yaml.v3's
@@ -123,7 +125,7 @@ func (d *decoder) mapping(n *yaml.Node, known ...string) fields {
 	f := fields{node: resolve(n), values: map[string]*yaml.Node{}}
 	for _, e := range d.entries(n) {
 		if !slices.Contains(known, e.key) {
-			if s := closest(e.key, known); s != "" {
+			if s := policy.Suggest(e.key, known); s != "" {
 				d.errorf(e.kNode, "unknown key %q (did you mean %q?)", e.key, s)
 			} else {
 				d.errorf(e.kNode, "unknown key %q (known keys: %s)", e.key, strings.Join(known, ", "))

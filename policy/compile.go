@@ -100,7 +100,7 @@ func (c *compiler) checkUpstream(r *Route) {
 	if c.env.Upstreams == nil || slices.Contains(c.env.Upstreams, r.Upstream) {
 		return
 	}
-	if s := suggest(r.Upstream, c.env.Upstreams); s != "" {
+	if s := Suggest(r.Upstream, c.env.Upstreams); s != "" {
 		c.errorf(r.UpstreamPos, "unknown upstream %q (did you mean %q?)", r.Upstream, s)
 		return
 	}
@@ -119,7 +119,7 @@ func (c *compiler) checkScopes(r *Route) {
 		case slices.Contains(r.Scopes[:k], s):
 			c.errorf(at, "duplicate scope %q in route", s)
 		case c.env.Scopes != nil && !slices.Contains(c.env.Scopes, s):
-			if sug := suggest(s, c.env.Scopes); sug != "" {
+			if sug := Suggest(s, c.env.Scopes); sug != "" {
 				c.errorf(at, "undeclared scope %q (did you mean %q?)", s, sug)
 			} else {
 				c.errorf(at, "undeclared scope %q", s)

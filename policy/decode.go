@@ -83,7 +83,7 @@ func decodeRoute(file string, n *yaml.Node) (Route, []Diagnostic) {
 			}
 		default:
 			accessKnown = false // a misspelt "scopes" or "public" would mislead the access check
-			if s := suggest(key, routeKeys()); s != "" {
+			if s := Suggest(key, routeKeys()); s != "" {
 				add(k, "unknown key %q in route (did you mean %q?)", key, s)
 			} else {
 				add(k, "unknown key %q in route (want route, upstream, scopes or public)", key)

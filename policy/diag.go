@@ -3,6 +3,7 @@ package policy
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // sortDiagnostics orders diagnostics by file, line and column, keeping the
@@ -17,16 +18,25 @@ func sortDiagnostics(ds []Diagnostic) {
 	})
 }
 
-// suggest returns the candidate closest to word when it is a likely typo
-// (at most two edits away), or "".
-func suggest(word string, candidates []string) string {
+// Suggest returns the candidate a mistyped word most likely meant, or "".
+// A candidate that differs only in case, '_' or '-' ("accessTokenTTL" for
+// "access_token_ttl") always matches; otherwise the closest one at most two
+// edits away does. The config loader uses it for keys too.
+func Suggest(word string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
+		if foldKey(c) == foldKey(word) {
+			return c
+		}
 		if d := editDistance(word, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
+}
+
+func foldKey(s string) string {
+	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.
