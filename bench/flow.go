@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"time"
 
 	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
@@ -15,11 +16,15 @@ import (
 
 // codeFlow runs one complete authorization-code flow as a browser and a
 // client would: authorize, sign in, consent (when asked), then exchange the
-// code with PKCE. Each flow starts with an empty cookie jar.
-func codeFlow(issuer string) error {
+// code with PKCE. Each flow starts with an empty cookie jar; connections
+// come from rt, shared by all flows, so that the phase measures the
+// server rather than TCP connection setup.
+func codeFlow(rt http.RoundTripper, ep endpoints) error {
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{
-		Jar: jar,
+		Transport: rt,
+		Jar:       jar,
+		Timeout:   30 * time.Second,
 		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
 			if strings.HasPrefix(req.URL.String(), benchRedirect) {
 				return http.ErrUseLastResponse // the client's callback: stop here
@@ -37,7 +42,7 @@ func codeFlow(issuer string) error {
 		"code_challenge":        {oauth2.S256ChallengeFromVerifier(verifier)},
 		"code_challenge_method": {"S256"},
 	}
-	resp, err := browser.Get(issuer + "/oauth2/authorize?" + q.Encode())
+	resp, err := browser.Get(ep.AuthorizationEndpoint + "?" + q.Encode())
 	if err != nil {
 		return err
 	}
@@ -68,12 +73,12 @@ func codeFlow(issuer string) error {
 	if code == "" {
 		return fmt.Errorf("redirect without code: %s", loc.Query().Get("error"))
 	}
-	req, _ := http.NewRequest("POST", issuer+"/oauth2/token", strings.NewReader(url.Values{
+	req, _ := http.NewRequest("POST", ep.TokenEndpoint, strings.NewReader(url.Values{
 		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {benchRedirect}, "code_verifier": {verifier},
 	}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(benchFlowApp, benchSecret)
-	tr, err := http.DefaultClient.Do(req)
+	tr, err := (&http.Client{Transport: rt, Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ type result struct {
 	errors   int
 	elapsed  time.Duration
 	p50, p99 time.Duration
+	noRatio  bool // not comparable with the table's baseline
 }
 
 func (r result) perSecond() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -102,15 +103,44 @@ func get(client *http.Client, url, bearer string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-func report(ctx context.Context, bareURL string, sg *scopegate, duration time.Duration, conns int) error {
+// reference is the oidc-provider server the token endpoint is compared
+// with, when it runs.
+type reference struct {
+	url     string
+	version string
+}
+
+func report(ctx context.Context, bareURL string, sg *scopegate, op *reference, duration time.Duration, conns int) error {
 	client := newLoadClient(conns)
-	one, err := clientCredentialsToken(client, sg.issuer)
+	sgEP, err := discover(client, sg.issuer)
+	if err != nil {
+		return fmt.Errorf("scopegate: %w", err)
+	}
+	one, err := clientCredentialsToken(client, sgEP.TokenEndpoint)
 	if err != nil {
 		return err
 	}
+	// Both token endpoints must do the same work: sign an ES256 JWT that a
+	// key in their JWKS verifies.
+	if err := checkES256(client, sgEP, one); err != nil {
+		return fmt.Errorf("scopegate: %w", err)
+	}
+	var opEP endpoints
+	if op != nil {
+		if opEP, err = discover(client, op.url); err != nil {
+			return fmt.Errorf("oidc-provider: %w", err)
+		}
+		tok, err := clientCredentialsToken(client, opEP.TokenEndpoint)
+		if err != nil {
+			return fmt.Errorf("oidc-provider: %w", err)
+		}
+		if err := checkES256(client, opEP, tok); err != nil {
+			return fmt.Errorf("oidc-provider: %w: refusing an unequal comparison", err)
+		}
+	}
 	tokens := make([]string, 1000)
 	for i := range tokens {
-		if tokens[i], err = clientCredentialsToken(client, sg.issuer); err != nil {
+		if tokens[i], err = clientCredentialsToken(client, sgEP.TokenEndpoint); err != nil {
 			return err
 		}
 	}
@@ -135,30 +165,56 @@ func report(ctx context.Context, bareURL string, sg *scopegate, duration time.Du
 	})
 	printTable("Gateway (GET /photos/42, scope photos.read)", bare, bare, gw1, gw1000)
 
-	cc := drive(ctx, "client_credentials tokens", conns, duration, func(w, n int) bool {
-		_, err := clientCredentialsToken(client, sg.issuer)
-		return err == nil
-	})
-	flows := drive(ctx, "authorization-code flows", conns, duration, func(w, n int) bool {
-		return codeFlow(sg.issuer) == nil
-	})
-	fmt.Println()
-	printTable("Authorization server (one CPU when pinned)", result{}, cc, flows)
-	if err := codeFlow(sg.issuer); err != nil {
+	// Token endpoints: the same load, each after its own warm-up (V8's JIT
+	// and Go's pools both get one).
+	tokenPhase := func(name, tokenURL string) result {
+		fetch := func(w, n int) bool {
+			_, err := clientCredentialsToken(client, tokenURL)
+			return err == nil
+		}
+		drive(ctx, "warm-up", conns, duration/5, fetch)
+		return drive(ctx, name, conns, duration, fetch)
+	}
+	var rows []result
+	var base result
+	if op != nil {
+		base = tokenPhase("client_credentials, oidc-provider "+op.version, opEP.TokenEndpoint)
+		rows = append(rows, base)
+	}
+	cc := tokenPhase("client_credentials, scopegate", sgEP.TokenEndpoint)
+	// One flow first, so the code-exchange client's bcrypt-hashed secret
+	// is verified once rather than by every worker at the same moment, then
+	// a warm-up like the other phases.
+	if err := codeFlow(client.Transport, sgEP); err != nil {
 		return fmt.Errorf("authorization-code flow failed: %w", err)
+	}
+	flow := func(w, n int) bool { return codeFlow(client.Transport, sgEP) == nil }
+	drive(ctx, "warm-up", conns, duration/5, flow)
+	flows := drive(ctx, "authorization-code flows, scopegate", conns, duration, flow)
+	flows.noRatio = true
+	rows = append(rows, cc, flows)
+	fmt.Println()
+	printTable("Authorization server (ES256 JWT access tokens; servers on one CPU when pinned)", base, rows...)
+	if op != nil && base.requests > 0 {
+		ratio := cc.perSecond() / base.perSecond()
+		verdict := "met"
+		if ratio < 2 {
+			verdict = "NOT met"
+		}
+		fmt.Printf("  scopegate/oidc-provider client_credentials tokens/s: %.2fx (target at least 2x: %s)\n", ratio, verdict)
 	}
 	return nil
 }
 
 func printTable(title string, baseline result, rows ...result) {
 	fmt.Println(title)
-	fmt.Printf("  %-34s %12s %9s %10s %10s %8s\n", "", "per second", "ratio", "p50", "p99", "errors")
+	fmt.Printf("  %-40s %12s %9s %10s %10s %8s\n", "", "per second", "ratio", "p50", "p99", "errors")
 	for _, r := range rows {
 		ratio := "-"
-		if baseline.requests > 0 {
+		if baseline.requests > 0 && !r.noRatio {
 			ratio = fmt.Sprintf("%.2fx", r.perSecond()/baseline.perSecond())
 		}
-		fmt.Printf("  %-34s %12.0f %9s %10s %10s %8d\n", r.name, r.perSecond(), ratio,
+		fmt.Printf("  %-40s %12.0f %9s %10s %10s %8d\n", r.name, r.perSecond(), ratio,
 			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errors)
 	}
 }

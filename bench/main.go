@@ -21,13 +21,29 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each load phase runs")
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
 	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
+	opDir := flag.String("oidc-provider-dir", filepath.Join("bench", "oidcprovider"), "directory of the oidc-provider reference server (server.js, node_modules)")
+	withOP := flag.Bool("oidc-provider", oidcProviderAvailable(filepath.Join("bench", "oidcprovider")),
+		"compare the token endpoint with panva's oidc-provider (default: on when node and its node_modules are installed)")
 	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "oidc-provider" })
+	if !explicit {
+		*withOP = oidcProviderAvailable(*opDir)
+	}
 
 	if *mode == "bare" {
 		runBareProxy(*upstream)
 		return
 	}
-	if err := run(*binary, *duration, *conns, *pin); err != nil {
+	if !*withOP && !explicit {
+		fmt.Fprintf(os.Stderr, "bench: oidc-provider comparison off (needs node on PATH and %s); to enable: (cd %s && npm install)\n",
+			filepath.Join(*opDir, "node_modules"), *opDir)
+	}
+	op := ""
+	if *withOP {
+		op = *opDir
+	}
+	if err := run(*binary, *duration, *conns, *pin, op); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -41,7 +57,13 @@ func runBareProxy(upstream string) {
 		fmt.Fprintln(os.Stderr, "bench: bad upstream:", err)
 		os.Exit(2)
 	}
-	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+	// The same idle-connection limits as scopegate's upstream transport
+	// (proxy/forward.go): with http.DefaultTransport's 2 idle connections
+	// per host, the baseline would reconnect to the backend on most
+	// requests and look slower than the gateway.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 512, 64
+	rp := &httputil.ReverseProxy{Transport: transport, Rewrite: func(r *httputil.ProxyRequest) {
 		r.SetURL(target)
 		r.SetXForwarded()
 	}}
@@ -54,7 +76,9 @@ func runBareProxy(upstream string) {
 	http.Serve(ln, rp)
 }
 
-func run(binary string, duration time.Duration, conns int, pin bool) error {
+// run measures binary; opDir, when not empty, is the oidc-provider
+// reference server to compare the token endpoint with.
+func run(binary string, duration time.Duration, conns int, pin bool, opDir string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*duration+2*time.Minute)
 	defer cancel()
 	tmp, err := os.MkdirTemp("", "scopegate-bench")
@@ -96,9 +120,22 @@ func run(binary string, duration time.Duration, conns int, pin bool) error {
 	}
 	defer sg.stop()
 
+	var op *reference
+	if opDir != "" {
+		if !oidcProviderAvailable(opDir) {
+			return fmt.Errorf("-oidc-provider needs node on PATH and %s: run (cd %s && npm install)", filepath.Join(opDir, "node_modules"), opDir)
+		}
+		ref, err := startOIDCProvider(ctx, opDir, pin)
+		if err != nil {
+			return fmt.Errorf("starting oidc-provider: %w", err)
+		}
+		defer ref.stop()
+		op = &reference{url: ref.url, version: oidcProviderVersion(opDir)}
+	}
+
 	fmt.Printf("scopegate load test on loopback: %d connections, %s per phase, GOMAXPROCS(load)=%d, servers pinned to one CPU: %v\n\n",
 		conns, duration, runtime.GOMAXPROCS(0), pin)
-	return report(ctx, bare.url, sg, duration, conns)
+	return report(ctx, bare.url, sg, op, duration, conns)
 }
 
 // pinSelf moves the load generator (and the backend it hosts) off CPU 0,

@@ -73,9 +73,16 @@ func pinned(pin bool, name string, args ...string) (string, []string, []string) 
 // startChild runs a child that prints its listen address as its first
 // stdout line.
 func startChild(ctx context.Context, pin bool, name string, args ...string) (*child, error) {
+	return startChildIn(ctx, pin, "", os.Environ(), name, args...)
+}
+
+// startChildIn is startChild with a working directory and a base
+// environment.
+func startChildIn(ctx context.Context, pin bool, dir string, baseEnv []string, name string, args ...string) (*child, error) {
 	name, args, env := pinned(pin, name, args...)
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Dir = dir
+	cmd.Env = append(baseEnv, env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -197,9 +204,9 @@ func waitReady(url string, limit time.Duration) error {
 	return fmt.Errorf("%s not ready after %s", url, limit)
 }
 
-// clientCredentialsToken fetches one access token from the token endpoint.
-func clientCredentialsToken(client *http.Client, issuer string) (string, error) {
-	req, err := http.NewRequest("POST", issuer+"/oauth2/token", strings.NewReader("grant_type=client_credentials&scope=photos.read"))
+// clientCredentialsToken fetches one access token from a token endpoint.
+func clientCredentialsToken(client *http.Client, tokenURL string) (string, error) {
+	req, err := http.NewRequest("POST", tokenURL, strings.NewReader("grant_type=client_credentials&scope=photos.read"))
 	if err != nil {
 		return "", err
 	}
