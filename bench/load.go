@@ -17,7 +17,8 @@ type result struct {
 	errors   int
 	elapsed  time.Duration
 	p50, p99 time.Duration
-	noRatio  bool // not comparable with the table's baseline
+	noRatio  bool    // not comparable with the table's baseline
+	cpu      float64 // CPU the server used during the phase, 1 = one core; 0 = unknown
 }
 
 func (r result) perSecond() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -107,10 +108,11 @@ func get(client *http.Client, url, bearer string) bool {
 // with, when it runs.
 type reference struct {
 	url     string
+	pid     int
 	version string
 }
 
-func report(ctx context.Context, bareURL string, sg *scopegate, op *reference, duration time.Duration, conns int) error {
+func report(ctx context.Context, bare *child, sg *scopegate, op *reference, duration time.Duration, conns int) error {
 	client := newLoadClient(conns)
 	sgEP, err := discover(client, sg.issuer)
 	if err != nil {
@@ -151,37 +153,45 @@ func report(ctx context.Context, bareURL string, sg *scopegate, op *reference, d
 	}
 
 	// Warm both proxies' connection pools and the verification cache.
-	drive(ctx, "warm-up", conns, duration/5, func(w, n int) bool { return get(client, bareURL+"/photos/42", "") })
+	drive(ctx, "warm-up", conns, duration/5, func(w, n int) bool { return get(client, bare.url+"/photos/42", "") })
 	drive(ctx, "warm-up", conns, duration/5, func(w, n int) bool { return get(client, sg.url+"/photos/42", tokens[(w*31+n)%len(tokens)]) })
 
-	bare := drive(ctx, "bare httputil.ReverseProxy", conns, duration, func(w, n int) bool {
-		return get(client, bareURL+"/photos/42", "")
+	sgPID := sg.cmd.Process.Pid
+	bareRes := withCPU(bare.cmd.Process.Pid, func() result {
+		return drive(ctx, "bare httputil.ReverseProxy", conns, duration, func(w, n int) bool {
+			return get(client, bare.url+"/photos/42", "")
+		})
 	})
-	gw1 := drive(ctx, "scopegate gateway, 1 token", conns, duration, func(w, n int) bool {
-		return get(client, sg.url+"/photos/42", one)
+	gw1 := withCPU(sgPID, func() result {
+		return drive(ctx, "scopegate gateway, 1 token", conns, duration, func(w, n int) bool {
+			return get(client, sg.url+"/photos/42", one)
+		})
 	})
-	gw1000 := drive(ctx, "scopegate gateway, 1000 tokens", conns, duration, func(w, n int) bool {
-		return get(client, sg.url+"/photos/42", tokens[(w*31+n)%len(tokens)])
+	gw1000 := withCPU(sgPID, func() result {
+		return drive(ctx, "scopegate gateway, 1000 tokens", conns, duration, func(w, n int) bool {
+			return get(client, sg.url+"/photos/42", tokens[(w*31+n)%len(tokens)])
+		})
 	})
-	printTable("Gateway (GET /photos/42, scope photos.read)", bare, bare, gw1, gw1000)
+	printTable("Gateway (GET /photos/42, scope photos.read)", bareRes, bareRes, gw1, gw1000)
 
-	// Token endpoints: the same load, each after its own warm-up (V8's JIT
-	// and Go's pools both get one).
-	tokenPhase := func(name, tokenURL string) result {
+	// Token endpoints: the same load, each after its own warm-up of at
+	// least 2s (V8's optimizing JIT needs it: with 0.2s oidc-provider
+	// measured less than half its warm rate).
+	tokenPhase := func(name string, pid int, tokenURL string) result {
 		fetch := func(w, n int) bool {
 			_, err := clientCredentialsToken(client, tokenURL)
 			return err == nil
 		}
-		drive(ctx, "warm-up", conns, duration/5, fetch)
-		return drive(ctx, name, conns, duration, fetch)
+		drive(ctx, "warm-up", conns, max(duration/5, 2*time.Second), fetch)
+		return withCPU(pid, func() result { return drive(ctx, name, conns, duration, fetch) })
 	}
 	var rows []result
 	var base result
 	if op != nil {
-		base = tokenPhase("client_credentials, oidc-provider "+op.version, opEP.TokenEndpoint)
+		base = tokenPhase("client_credentials, oidc-provider "+op.version, op.pid, opEP.TokenEndpoint)
 		rows = append(rows, base)
 	}
-	cc := tokenPhase("client_credentials, scopegate", sgEP.TokenEndpoint)
+	cc := tokenPhase("client_credentials, scopegate", sgPID, sgEP.TokenEndpoint)
 	// One flow first, so the code-exchange client's bcrypt-hashed secret
 	// is verified once rather than by every worker at the same moment, then
 	// a warm-up like the other phases.
@@ -190,7 +200,7 @@ func report(ctx context.Context, bareURL string, sg *scopegate, op *reference, d
 	}
 	flow := func(w, n int) bool { return codeFlow(client.Transport, sgEP) == nil }
 	drive(ctx, "warm-up", conns, duration/5, flow)
-	flows := drive(ctx, "authorization-code flows, scopegate", conns, duration, flow)
+	flows := withCPU(sgPID, func() result { return drive(ctx, "authorization-code flows, scopegate", conns, duration, flow) })
 	flows.noRatio = true
 	rows = append(rows, cc, flows)
 	fmt.Println()
@@ -208,13 +218,17 @@ func report(ctx context.Context, bareURL string, sg *scopegate, op *reference, d
 
 func printTable(title string, baseline result, rows ...result) {
 	fmt.Println(title)
-	fmt.Printf("  %-40s %12s %9s %10s %10s %8s\n", "", "per second", "ratio", "p50", "p99", "errors")
+	fmt.Printf("  %-40s %12s %9s %10s %10s %8s %11s\n", "", "per second", "ratio", "p50", "p99", "errors", "server CPU")
 	for _, r := range rows {
 		ratio := "-"
 		if baseline.requests > 0 && !r.noRatio {
 			ratio = fmt.Sprintf("%.2fx", r.perSecond()/baseline.perSecond())
 		}
-		fmt.Printf("  %-40s %12.0f %9s %10s %10s %8d\n", r.name, r.perSecond(), ratio,
-			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errors)
+		cpu := "-"
+		if r.cpu > 0 {
+			cpu = fmt.Sprintf("%.0f%%", 100*r.cpu)
+		}
+		fmt.Printf("  %-40s %12.0f %9s %10s %10s %8d %11s\n", r.name, r.perSecond(), ratio,
+			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errors, cpu)
 	}
 }

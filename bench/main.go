@@ -130,12 +130,12 @@ func run(binary string, duration time.Duration, conns int, pin bool, opDir strin
 			return fmt.Errorf("starting oidc-provider: %w", err)
 		}
 		defer ref.stop()
-		op = &reference{url: ref.url, version: oidcProviderVersion(opDir)}
+		op = &reference{url: ref.url, pid: ref.cmd.Process.Pid, version: oidcProviderVersion(opDir)}
 	}
 
 	fmt.Printf("scopegate load test on loopback: %d connections, %s per phase, GOMAXPROCS(load)=%d, servers pinned to one CPU: %v\n\n",
 		conns, duration, runtime.GOMAXPROCS(0), pin)
-	return report(ctx, bare.url, sg, op, duration, conns)
+	return report(ctx, bare, sg, op, duration, conns)
 }
 
 // pinSelf moves the load generator (and the backend it hosts) off CPU 0,
