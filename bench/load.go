@@ -172,6 +172,9 @@ func report(ctx context.Context, bare *child, sg *scopegate, op *reference, dura
 			return get(client, sg.url+"/photos/42", tokens[(w*31+n)%len(tokens)])
 		})
 	})
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped: %w", err)
+	}
 	printTable("Gateway (GET /photos/42, scope photos.read)", bareRes, bareRes, gw1, gw1000)
 
 	// Token endpoints: the same load, each after its own warm-up of at
@@ -203,6 +206,9 @@ func report(ctx context.Context, bare *child, sg *scopegate, op *reference, dura
 	flows := withCPU(sgPID, func() result { return drive(ctx, "authorization-code flows, scopegate", conns, duration, flow) })
 	flows.noRatio = true
 	rows = append(rows, cc, flows)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped: %w", err)
+	}
 	fmt.Println()
 	printTable("Authorization server (ES256 JWT access tokens; servers on one CPU when pinned)", base, rows...)
 	if op != nil && base.requests > 0 {

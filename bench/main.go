@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 )
 
@@ -79,7 +81,11 @@ func runBareProxy(upstream string) {
 // run measures binary; opDir, when not empty, is the oidc-provider
 // reference server to compare the token endpoint with.
 func run(binary string, duration time.Duration, conns int, pin bool, opDir string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*duration+2*time.Minute)
+	// Ctrl-C or SIGTERM end the phases early and still stop the children
+	// and remove the temporary directory.
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(sigCtx, 20*duration+2*time.Minute)
 	defer cancel()
 	tmp, err := os.MkdirTemp("", "scopegate-bench")
 	if err != nil {
@@ -135,7 +141,11 @@ func run(binary string, duration time.Duration, conns int, pin bool, opDir strin
 
 	fmt.Printf("scopegate load test on loopback: %d connections, %s per phase, GOMAXPROCS(load)=%d, servers pinned to one CPU: %v\n\n",
 		conns, duration, runtime.GOMAXPROCS(0), pin)
-	return report(ctx, bare, sg, op, duration, conns)
+	err = report(ctx, bare, sg, op, duration, conns)
+	if sigCtx.Err() != nil {
+		return fmt.Errorf("interrupted")
+	}
+	return err
 }
 
 // pinSelf moves the load generator (and the backend it hosts) off CPU 0,

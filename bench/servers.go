@@ -88,6 +88,7 @@ func startChildIn(ctx context.Context, pin bool, dir string, baseEnv []string, n
 	if err != nil {
 		return nil, err
 	}
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -178,6 +179,7 @@ gateway:
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
