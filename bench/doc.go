@@ -6,6 +6,17 @@
 // It also measures the token endpoint (client_credentials tokens/s) and
 // complete authorization-code flows per second.
 //
+// With -oidc-provider (on by default once node is on PATH and
+// bench/oidcprovider/node_modules exists: (cd bench/oidcprovider && npm
+// install)), it also starts panva's oidc-provider (bench/oidcprovider/
+// server.js), pinned the same way, and measures its client_credentials
+// tokens per second under the same load, in the same table, with the ratio
+// scopegate/oidc-provider. Both servers' tokens are checked first to be
+// ES256-signed JWTs that a key from their JWKS verifies, so the two token
+// endpoints do the same work. The "server CPU" column shows how much of one
+// core the server used during a phase: near 100% means the server, not the
+// load generator, set the number.
+//
 //	go run ./bench -duration 10s -connections 32
 //
 // Every address is on 127.0.0.1 and every loop is bounded in time; the
