@@ -43,6 +43,11 @@ func main() {
 	}
 	op := ""
 	if *withOP {
+		if !oidcProviderAvailable(*opDir) {
+			fmt.Fprintf(os.Stderr, "bench: -oidc-provider needs node on PATH and %s: run (cd %s && npm install)\n",
+				filepath.Join(*opDir, "node_modules"), *opDir)
+			os.Exit(2)
+		}
 		op = *opDir
 	}
 	if err := run(*binary, *duration, *conns, *pin, op); err != nil {
@@ -128,9 +133,6 @@ func run(binary string, duration time.Duration, conns int, pin bool, opDir strin
 
 	var op *reference
 	if opDir != "" {
-		if !oidcProviderAvailable(opDir) {
-			return fmt.Errorf("-oidc-provider needs node on PATH and %s: run (cd %s && npm install)", filepath.Join(opDir, "node_modules"), opDir)
-		}
 		ref, err := startOIDCProvider(ctx, opDir, pin)
 		if err != nil {
 			return fmt.Errorf("starting oidc-provider: %w", err)

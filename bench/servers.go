@@ -44,18 +44,25 @@ func startBackend() (*httptest.Server, error) {
 }
 
 type child struct {
-	cmd *exec.Cmd
-	url string
+	cmd  *exec.Cmd
+	url  string
+	done chan struct{} // closed when the process has exited
+}
+
+// watch starts the one goroutine that waits for cmd.
+func watch(cmd *exec.Cmd, url string) *child {
+	c := &child{cmd: cmd, url: url, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(c.done) }()
+	return c
 }
 
 func (c *child) stop() {
 	c.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { c.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-c.done:
 	case <-time.After(10 * time.Second):
 		c.cmd.Process.Kill()
+		<-c.done
 	}
 }
 
@@ -95,9 +102,10 @@ func startChildIn(ctx context.Context, pin bool, dir string, baseEnv []string, n
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		cmd.Process.Kill()
+		cmd.Wait()
 		return nil, fmt.Errorf("reading child address: %w", err)
 	}
-	return &child{cmd: cmd, url: "http://" + strings.TrimSpace(line)}, nil
+	return watch(cmd, "http://"+strings.TrimSpace(line)), nil
 }
 
 // scopegate is the running binary under test.
@@ -183,17 +191,24 @@ gateway:
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	sg := &scopegate{child: &child{cmd: cmd, url: issuer}, issuer: issuer, clientSecret: benchSecret}
-	if err := waitReady("http://"+admin+"/readyz", 30*time.Second); err != nil {
+	sg := &scopegate{child: watch(cmd, issuer), issuer: issuer, clientSecret: benchSecret}
+	if err := waitReady("http://"+admin+"/readyz", 30*time.Second, sg.done); err != nil {
 		sg.stop()
 		return nil, err
 	}
 	return sg, nil
 }
 
-func waitReady(url string, limit time.Duration) error {
+// waitReady polls url until it answers 200, the process behind it exits
+// (exited is closed), or limit has passed.
+func waitReady(url string, limit time.Duration, exited <-chan struct{}) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("exited before %s answered", url)
+		default:
+		}
 		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
