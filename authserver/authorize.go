@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -23,6 +25,14 @@ type authRequest struct {
 	Nonce            string
 	CodeChallenge    string
 	PromptNone       bool
+	// PromptLogin (prompt=login or select_account) and MaxAge (max_age)
+	// demand a sign-in no older than the request, or than MaxAge seconds
+	// (OIDC Core §3.1.2.1). RequestedAt is when the request arrived.
+	PromptLogin   bool
+	PromptConsent bool // prompt=consent: ask even if consent was given
+	HasMaxAge     bool
+	MaxAge        int64
+	RequestedAt   int64 // unix seconds
 }
 
 // handleAuthorize is the authorization endpoint (RFC 6749 §4.1.1).
@@ -95,11 +105,52 @@ func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
 		return req, oe
 	}
 	req.Scopes = scopes
-	switch p.Get("prompt") {
-	case "none":
-		req.PromptNone = true
+	return req, s.parsePrompt(req, p)
+}
+
+// parsePrompt reads prompt and max_age (OIDC Core §3.1.2.1). Unknown
+// prompt values are ignored, like unknown parameters.
+func (s *Server) parsePrompt(req *authRequest, p url.Values) *Error {
+	req.RequestedAt = s.now().Unix()
+	prompts := strings.Fields(p.Get("prompt"))
+	for _, v := range prompts {
+		switch v {
+		case "none":
+			req.PromptNone = true
+		case "login", "select_account":
+			// One account per browser session: choosing an account means
+			// signing in again.
+			req.PromptLogin = true
+		case "consent":
+			req.PromptConsent = true
+		}
 	}
-	return req, nil
+	if req.PromptNone && len(prompts) > 1 {
+		return oauthErr(codeInvalidRequest, "prompt=none cannot be combined with other values")
+	}
+	if p.Has("max_age") {
+		n, err := strconv.ParseInt(p.Get("max_age"), 10, 64)
+		if err != nil || n < 0 {
+			return oauthErr(codeInvalidRequest, "max_age must be a non-negative integer")
+		}
+		req.HasMaxAge, req.MaxAge = true, n
+	}
+	return nil
+}
+
+// needsLogin reports whether sess cannot serve req: nobody is signed in,
+// the sign-in happened before a prompt=login request, or (if checkMaxAge)
+// it is older than max_age allows.
+func (s *Server) needsLogin(req *authRequest, sess *session, checkMaxAge bool) bool {
+	switch {
+	case !sess.signedIn():
+		return true
+	case req.PromptLogin && sess.AuthTime < req.RequestedAt:
+		return true
+	case checkMaxAge && req.HasMaxAge && s.now().Unix()-sess.AuthTime > req.MaxAge:
+		return true
+	}
+	return false
 }
 
 // checkScopes parses a scope parameter against what the client may ask
@@ -132,9 +183,9 @@ func (s *Server) isDeclared(scope string) bool { _, ok := s.scopes[scope]; retur
 // continueAuthorization moves a checked request on: to login, to
 // consent, or back to the client with a code.
 func (s *Server) continueAuthorization(w http.ResponseWriter, r *http.Request, req *authRequest, sess *session) {
-	if !sess.signedIn() {
+	if s.needsLogin(req, sess, true) {
 		if req.PromptNone {
-			s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeLoginRequired, "the user is not signed in"))
+			s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeLoginRequired, "the user must sign in"))
 			return
 		}
 		s.redirectWithRequest(w, r, "/oauth2/login", req)
@@ -145,7 +196,7 @@ func (s *Server) continueAuthorization(w http.ResponseWriter, r *http.Request, r
 		s.internalError(w, r, err)
 		return
 	}
-	if !covered {
+	if !covered || req.PromptConsent {
 		if req.PromptNone {
 			s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeConsentRequired, "the user has not approved this application"))
 			return

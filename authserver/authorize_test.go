@@ -71,6 +71,10 @@ func TestAuthorizeErrors(t *testing.T) {
 		{name: "client without code grant", url: base(func(v url.Values) { v.Set("client_id", "batch-job"); v.Del("redirect_uri") }), wantPage: true},
 		{name: "request object", url: base(func(v url.Values) { v.Set("request", "e30.e30.") }), wantError: "request_not_supported"},
 		{name: "prompt none without session", url: base(func(v url.Values) { v.Set("prompt", "none") }), wantError: "login_required"},
+		{name: "prompt none with max_age without session", url: base(func(v url.Values) { v.Set("prompt", "none"); v.Set("max_age", "60") }), wantError: "login_required"},
+		{name: "prompt none combined with login", url: base(func(v url.Values) { v.Set("prompt", "none login") }), wantError: "invalid_request"},
+		{name: "max_age negative", url: base(func(v url.Values) { v.Set("max_age", "-1") }), wantError: "invalid_request"},
+		{name: "max_age not a number", url: base(func(v url.Values) { v.Set("max_age", "1h") }), wantError: "invalid_request"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := s.readSession(r)
-	if !sess.signedIn() {
+	if s.needsLogin(req, sess, true) {
 		s.redirectWithRequest(w, r, "/oauth2/login", req)
 		return
 	}
@@ -58,6 +58,13 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	switch p.Get("decision") {
 	case "allow":
+		if s.needsLogin(req, sess, false) {
+			// prompt=login: the sign-in must have happened after the
+			// request. max_age is not checked again here, so a user who
+			// reads the page longer than max_age is not sent in circles.
+			s.redirectWithRequest(w, r, "/oauth2/login", req)
+			return
+		}
 		if err := s.saveConsent(r, sess.Username, req); err != nil {
 			s.internalError(w, r, err)
 			return

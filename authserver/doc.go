@@ -30,7 +30,11 @@
 // step trusts client_id or redirect_uri from a form. With a session and a
 // stored consent covering the scopes, a one-time code (256 random bits,
 // stored only as its SHA-256) is issued and the browser is sent back with
-// 303, always with "iss" (RFC 9207). /token redeems the code once,
+// 303, always with "iss" (RFC 9207). prompt=login (and select_account) and
+// max_age demand a sign-in newer than the request or max_age, over an
+// existing session; prompt=consent asks again; prompt=none answers
+// login_required or consent_required instead of showing a page
+// (OIDC Core §3.1.2.1). /token redeems the code once,
 // checking client, redirect URI and the PKCE verifier.
 //
 // client_credentials issues a token whose sub is the client id (New
