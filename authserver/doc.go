@@ -39,7 +39,8 @@
 //
 // client_credentials issues a token whose sub is the client id (New
 // refuses a client id equal to a username, RFC 9700 §4.15.1); an omitted
-// scope means every scope the client is registered for. There are no
+// scope means every scope the client is registered for except openid,
+// which needs a user. There are no
 // refresh tokens and no password grant.
 //
 // Client secrets are never kept in plaintext: a configured bcrypt hash, or

@@ -136,13 +136,22 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 
 // clientCredentialsGrant issues a token for the client itself (RFC 6749
 // §4.4): sub is the client id. An omitted scope means every scope the
-// client is registered for.
+// client is registered for, except openid: there is no user to identify.
 func (s *Server) clientCredentialsGrant(r *http.Request, c *client, p url.Values) (*tokenResponse, error) {
-	scopes := c.Scopes
+	var scopes []string
 	if raw := p.Get("scope"); strings.TrimSpace(raw) != "" {
 		var oe *Error
 		if scopes, oe = s.checkScopes(c, raw, false); oe != nil {
 			return nil, oe
+		}
+	} else {
+		for _, sc := range c.Scopes {
+			if sc != "openid" {
+				scopes = append(scopes, sc)
+			}
+		}
+		if len(scopes) == 0 {
+			return nil, oauthErr(codeInvalidScope, "scope is required")
 		}
 	}
 	at, err := s.mintAccessToken(r.Context(), c.ID, c.ID, scopes, s.now())

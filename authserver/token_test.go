@@ -254,7 +254,13 @@ func TestClientCredentials(t *testing.T) {
 	const oddSecret = "s3cret+with:colon%and/slash&more!"
 	env := newTestServer(t, func(c *Config) {
 		c.Clients = append(c.Clients, Client{ID: "odd job", Secret: oddSecret, GrantTypes: []string{grantClientCredentials},
-			Scopes: []string{"photos.read"}})
+			Scopes: []string{"photos.read"}},
+			// Registered for both grants with openid: a client token must
+			// never carry openid, which names a user (found by openid-client).
+			Client{ID: "both-grants", Secret: batchSecret, RedirectURIs: []string{printerRedir},
+				GrantTypes: []string{grantAuthorizationCode, grantClientCredentials}, Scopes: []string{"openid", "profile", "photos.read"}},
+			Client{ID: "openid-only", Secret: batchSecret, RedirectURIs: []string{printerRedir},
+				GrantTypes: []string{grantAuthorizationCode, grantClientCredentials}, Scopes: []string{"openid"}})
 	})
 	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: env.ts.URL, Audience: env.ts.URL, Keys: env.srv.KeySet()}}})
 	if err != nil {
@@ -273,6 +279,7 @@ func TestClientCredentials(t *testing.T) {
 		{"basic with bcrypt secret again (cached)", "hashed-job", hashedSecret, oauth2.AuthStyleInHeader, nil, []string{"photos.read"}},
 		{"basic, form-encoded id and secret", "odd job", oddSecret, oauth2.AuthStyleInHeader, nil, []string{"photos.read"}},
 		{"post, odd secret", "odd job", oddSecret, oauth2.AuthStyleInParams, nil, []string{"photos.read"}},
+		{"omitted scope leaves out openid", "both-grants", batchSecret, oauth2.AuthStyleInHeader, nil, []string{"profile", "photos.read"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,6 +297,10 @@ func TestClientCredentials(t *testing.T) {
 				t.Errorf("sub %q client_id %q scope %v, want %q %q %v", claims.Subject, claims.ClientID, claims.Scopes, tc.id, tc.id, tc.want)
 			}
 		})
+	}
+	// With openid left out nothing remains: an error, not a scopeless token.
+	if res := env.callToken(t, tokenCall{form: url.Values{"grant_type": {"client_credentials"}}, basic: []string{"openid-only", batchSecret}}); res.status != http.StatusBadRequest || res.json["error"] != "invalid_scope" {
+		t.Errorf("omitted scope, only openid registered: status %d body %v, want 400 invalid_scope", res.status, res.json)
 	}
 	// After the bcrypt secret was cached, a wrong one still fails.
 	res := env.callToken(t, tokenCall{form: url.Values{"grant_type": {"client_credentials"}}, basic: []string{"hashed-job", hashedSecret + "x"}})
