@@ -25,11 +25,14 @@ func pageHeaders(h http.Handler) http.Handler {
 
 // apiHeaders serves the JSON endpoints that browsers may call from other
 // origins (RFC 9700 §2.6): metadata, JWKS, token and userinfo. They use no
-// cookies, so a wildcard origin without credentials is safe.
+// cookies, so a wildcard origin without credentials is safe. Browser
+// clients (openid-client in a SPA) read the WWW-Authenticate challenge of
+// a 401 or 403, which CORS hides unless it is exposed.
 func apiHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Access-Control-Allow-Origin", "*")
+		hd.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		h.ServeHTTP(w, r)
 	})

@@ -375,3 +375,46 @@ func TestTokenCORS(t *testing.T) {
 		t.Error("credentials must never be allowed cross-origin")
 	}
 }
+
+// TestCORSExposesChallenge: a browser client on another origin can read
+// the WWW-Authenticate challenge of the JSON endpoints (found with
+// openid-client in Chromium: the header came back null).
+func TestCORSExposesChallenge(t *testing.T) {
+	env := newTestServer(t, nil)
+	tests := []struct {
+		name, method, path, auth, body string
+		wantStatus                     int
+		wantChallenge                  string // prefix of WWW-Authenticate
+	}{
+		{"userinfo, no token", http.MethodGet, "/oauth2/userinfo", "", "", 401, "Bearer"},
+		{"userinfo, bad token", http.MethodGet, "/oauth2/userinfo", "Bearer abc.def.ghi", "", 401, `Bearer realm="scopegate", error="invalid_token"`},
+		{"token, wrong Basic secret", http.MethodPost, "/oauth2/token", "Basic YmF0Y2gtam9iOndyb25n", "grant_type=client_credentials", 401, "Basic"},
+		{"metadata", http.MethodGet, "/.well-known/openid-configuration", "", "", 200, ""},
+		{"jwks", http.MethodGet, "/oauth2/jwks", "", "", 200, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, env.ts.URL+tc.path, strings.NewReader(tc.body))
+			req.Header.Set("Origin", "https://spa.example")
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			resp, err := env.ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			h := resp.Header
+			if resp.StatusCode != tc.wantStatus || !strings.HasPrefix(h.Get("WWW-Authenticate"), tc.wantChallenge) {
+				t.Errorf("status %d WWW-Authenticate %q, want %d %q", resp.StatusCode, h.Get("WWW-Authenticate"), tc.wantStatus, tc.wantChallenge)
+			}
+			if h.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(h.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
+				t.Errorf("Allow-Origin %q Expose-Headers %q, want * and WWW-Authenticate exposed",
+					h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Expose-Headers"))
+			}
+		})
+	}
+}
