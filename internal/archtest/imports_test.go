@@ -36,7 +36,7 @@ var allowed = map[string][]string{
 
 // open packages may import anything of ours: the wiring and the tests that
 // span the whole product.
-var open = []string{"cmd/scopegate", "internal/e2e", "internal/archtest", "internal/deps", "bench"}
+var open = []string{"cmd/scopegate", "internal/archtest", "bench"}
 
 // forbiddenNames are package names that say nothing (STYLE.md practice 1).
 var forbiddenNames = []string{"util", "utils", "common", "helpers", "apis", "types", "models", "misc"}
@@ -101,7 +101,7 @@ func TestDriversStayInTheirBackend(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		for _, imp := range fields[1:] {
-			if want, ok := owner[imp]; ok && fields[0] != want && !strings.HasPrefix(fields[0], module+"/internal/deps") {
+			if want, ok := owner[imp]; ok && fields[0] != want {
 				t.Errorf("%s imports %s; only %s may", fields[0], imp, want)
 			}
 		}
