@@ -67,7 +67,7 @@ func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
 	if !ok {
 		return nil, oauthErr(codeInvalidRequest, "The application is not registered.")
 	}
-	redirect, ok := matchRedirectURI(c.RedirectURIs, p.Get("redirect_uri"))
+	redirect, ok := matchRedirectURI(c.RedirectURIs, p.Get("redirect_uri"), c.public)
 	if !ok {
 		return nil, oauthErr(codeInvalidRequest, "The redirect URI is not registered for this application.")
 	}
@@ -196,7 +196,7 @@ func (s *Server) continueAuthorization(w http.ResponseWriter, r *http.Request, r
 		s.internalError(w, r, err)
 		return
 	}
-	if !covered || req.PromptConsent {
+	if !covered || req.PromptConsent || !s.identityAssured(req) {
 		if req.PromptNone {
 			s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeConsentRequired, "the user has not approved this application"))
 			return
@@ -205,6 +205,16 @@ func (s *Server) continueAuthorization(w http.ResponseWriter, r *http.Request, r
 		return
 	}
 	s.finishAuthorization(w, r, req, sess)
+}
+
+// identityAssured reports whether the redirect URI proves which client
+// asked. Any app can claim a public client's ID and listen on a loopback
+// port or a private-use scheme, so earlier consent must not let it take a
+// code silently (RFC 8252 §8.6): such requests always show
+// the consent page. A confidential client proves itself at the token
+// endpoint; a public one is trusted only on an https redirect URI.
+func (s *Server) identityAssured(req *authRequest) bool {
+	return !s.clients[req.ClientID].public || strings.HasPrefix(req.RedirectURI, "https://")
 }
 
 // consentCovers reports whether the user already granted every requested scope.
@@ -267,7 +277,7 @@ func (s *Server) openRequest(v string) *authRequest {
 	if !ok {
 		return nil
 	}
-	if _, ok := matchRedirectURI(c.RedirectURIs, req.RedirectURI); !ok {
+	if _, ok := matchRedirectURI(c.RedirectURIs, req.RedirectURI, c.public); !ok {
 		return nil
 	}
 	return &req

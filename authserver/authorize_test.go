@@ -51,7 +51,7 @@ func TestAuthorizeErrors(t *testing.T) {
 		{name: "redirect userinfo", url: base(setRedirect("http://evil@127.0.0.1:8081/callback")), wantPage: true},
 		{name: "redirect fragment", url: base(setRedirect(printerRedir + "#f")), wantPage: true},
 		{name: "redirect percent-encoded", url: base(setRedirect("http://127.0.0.1:8081/%63allback")), wantPage: true},
-		{name: "loopback IP literal, other port", url: base(setRedirect("http://127.0.0.1:8082/callback")), wantPage: false, wantError: ""},
+		{name: "confidential client, loopback IP literal, other port", url: base(setRedirect("http://127.0.0.1:8082/callback")), wantPage: true},
 		{name: "duplicate client_id", url: base(nil) + "&client_id=" + printerID, wantPage: true},
 		{name: "duplicate redirect_uri", url: base(nil) + "&redirect_uri=" + url.QueryEscape(printerRedir), wantPage: true},
 		{name: "omitted redirect with two registered", url: public(func(v url.Values) { v.Del("redirect_uri") }), wantPage: true},
@@ -161,11 +161,23 @@ func TestMatchRedirectURI(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := matchRedirectURI(reg, tc.requested)
+			got, ok := matchRedirectURI(reg, tc.requested, true)
 			if got != tc.want || ok != tc.ok {
 				t.Errorf("matchRedirectURI(%q) = %q, %v; want %q, %v", tc.requested, got, ok, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+// TestMatchRedirectURIExactPort: for confidential clients, which are not
+// native apps, even a loopback port must match exactly.
+func TestMatchRedirectURIExactPort(t *testing.T) {
+	reg := []string{"http://127.0.0.1:8080/cb"}
+	if got, ok := matchRedirectURI(reg, "http://127.0.0.1:9/cb", false); ok {
+		t.Errorf("other port accepted as %q", got)
+	}
+	if got, ok := matchRedirectURI(reg, reg[0], false); !ok || got != reg[0] {
+		t.Errorf("registered URI: got %q, %v", got, ok)
 	}
 }
 
@@ -177,7 +189,7 @@ func FuzzMatchRedirectURI(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, requested string) {
-		got, ok := matchRedirectURI(reg, requested)
+		got, ok := matchRedirectURI(reg, requested, true)
 		if !ok || requested == "" {
 			return
 		}

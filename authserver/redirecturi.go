@@ -48,9 +48,10 @@ func isLoopbackHost(host string) bool {
 // matchRedirectURI returns the redirect URI to use for a request that
 // sent requested ("" when omitted). Comparison is exact (RFC 9700
 // §4.1.3); the only tolerated difference is the port of a registered
-// loopback IP literal (RFC 8252 §7.3). An omitted redirect_uri is allowed
-// only when exactly one is registered.
-func matchRedirectURI(registered []string, requested string) (string, bool) {
+// loopback IP literal, and only when anyPort is set: native apps, which
+// are public clients, listen on whatever port is free (RFC 8252 §7.3). An
+// omitted redirect_uri is allowed only when exactly one is registered.
+func matchRedirectURI(registered []string, requested string, anyPort bool) (string, bool) {
 	if requested == "" {
 		if len(registered) == 1 {
 			return registered[0], true
@@ -58,7 +59,7 @@ func matchRedirectURI(registered []string, requested string) (string, bool) {
 		return "", false
 	}
 	for _, r := range registered {
-		if r == requested || loopbackPortVariant(r, requested) {
+		if r == requested || anyPort && loopbackPortVariant(r, requested) {
 			return requested, true
 		}
 	}
