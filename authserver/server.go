@@ -109,10 +109,12 @@ type Server struct {
 	keys     *keyring
 	verifier *token.Verifier
 
-	cookies   *securecookie.SecureCookie // session cookie
-	pending   *securecookie.SecureCookie // sealed authorization requests
-	csrfKey   []byte
-	dummyHash []byte // bcrypt hash compared for unknown users
+	cookies *securecookie.SecureCookie // session cookie
+	pending *securecookie.SecureCookie // sealed authorization requests
+	csrfKey []byte
+	// credentialKey keys the password-hash fingerprint in sessions.
+	credentialKey []byte
+	dummyHash     []byte // bcrypt hash compared for unknown users
 
 	secrets  *secretChecker
 	logins   *limiter // failed logins per account

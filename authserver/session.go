@@ -28,6 +28,10 @@ type session struct {
 	ID       string
 	Username string // canonical; empty before login
 	AuthTime int64  // unix seconds of the login
+	// Credential fingerprints the user's password hash at login, so that
+	// changing the password or removing the user in the config ends every
+	// session at the next restart, even though sessions live in cookies.
+	Credential []byte
 }
 
 func (s *session) signedIn() bool { return s != nil && s.Username != "" }
@@ -57,6 +61,9 @@ func (s *Server) initCookies(ctx context.Context, hashKey, blockKey []byte) erro
 	mac := hmac.New(sha256.New, hashKey)
 	mac.Write([]byte("scopegate csrf v1"))
 	s.csrfKey = mac.Sum(nil)
+	mac = hmac.New(sha256.New, hashKey)
+	mac.Write([]byte("scopegate session credential v1"))
+	s.credentialKey = mac.Sum(nil)
 	return nil
 }
 
@@ -81,8 +88,8 @@ func (s *Server) sessionCookieName() string {
 	return "scopegate_session"
 }
 
-// readSession returns the browser's session, or nil if it has none or the
-// cookie is invalid or expired.
+// readSession returns the browser's session, or nil if it has none, the
+// cookie is invalid or expired, or its user's credentials have changed.
 func (s *Server) readSession(r *http.Request) *session {
 	c, err := r.Cookie(s.sessionCookieName())
 	if err != nil {
@@ -92,7 +99,28 @@ func (s *Server) readSession(r *http.Request) *session {
 	if err := s.cookies.Decode(s.sessionCookieName(), c.Value, &sess); err != nil || sess.ID == "" {
 		return nil
 	}
+	if sess.Username != "" {
+		// hmac.Equal(nil, nil) is true, so a missing user is checked apart.
+		want := s.credential(sess.Username)
+		if want == nil || !hmac.Equal(sess.Credential, want) {
+			return nil
+		}
+	}
 	return &sess
+}
+
+// credential fingerprints username's current password hash; nil when the
+// user no longer exists, which no session fingerprint equals.
+func (s *Server) credential(username string) []byte {
+	u := s.users[username]
+	if u == nil {
+		return nil
+	}
+	mac := hmac.New(sha256.New, s.credentialKey)
+	mac.Write([]byte(username))
+	mac.Write([]byte{0})
+	mac.Write([]byte(u.PasswordHash))
+	return mac.Sum(nil)[:16]
 }
 
 // anonymousSession returns the current session, creating a signed-out one
@@ -108,7 +136,7 @@ func (s *Server) anonymousSession(w http.ResponseWriter, r *http.Request) (*sess
 // startSession replaces whatever session the browser had with a new one
 // for username, under a new ID.
 func (s *Server) startSession(w http.ResponseWriter, username string) (*session, error) {
-	sess := &session{ID: randomToken(32), Username: username, AuthTime: s.now().Unix()}
+	sess := &session{ID: randomToken(32), Username: username, AuthTime: s.now().Unix(), Credential: s.credential(username)}
 	return sess, s.writeSession(w, sess)
 }
 
