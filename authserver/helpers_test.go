@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -112,6 +113,18 @@ func newBrowser(t testing.TB, env *testEnv) *browser {
 	c := &http.Client{Jar: jar, Transport: env.ts.Client().Transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &browser{t: t, env: env, c: c}
+}
+
+// newBrowserFrom is a browser whose connections come from the loopback
+// address ip, so that tests can play several client addresses.
+func newBrowserFrom(t testing.TB, env *testEnv, ip string) *browser {
+	b := newBrowser(t, env)
+	tr := env.ts.Client().Transport.(*http.Transport).Clone()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	tr.DialContext = d.DialContext
+	b.c.Transport = tr
+	t.Cleanup(tr.CloseIdleConnections)
+	return b
 }
 
 // page is a fetched response with its body read.

@@ -3,6 +3,7 @@ package authserver
 import (
 	"net"
 	"net/http"
+	"net/netip"
 
 	"go.uber.org/zap"
 
@@ -40,9 +41,12 @@ func (s *Server) renderLogin(w http.ResponseWriter, status int, sess *session, r
 	s.pages.Login(w, status, d)
 }
 
+// maxUsernameLen bounds what a login form may make us hash and remember.
+const maxUsernameLen = 256
+
 // handleLogin checks the submitted credentials. Failures are counted per
-// canonical username and per client address; the message never says
-// which part was wrong.
+// account and client address together, per address, and per account over
+// all addresses; the message never says which part was wrong.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(w, r)
 	if err != nil {
@@ -61,21 +65,30 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := p.Get("username")
-	account, addr := canonicalUsername(username), clientAddr(r)
-	if s.logins.blocked(account) || s.addrs.blocked(addr) {
+	addr := clientAddr(r)
+	if len(username) > maxUsernameLen {
+		// No account has such a name; only the address pays for it.
+		s.addrs.fail(addr)
+		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, "", msgBadLogin)
+		return
+	}
+	account := canonicalUsername(username)
+	fromHere := account + "\x00" + addr
+	if s.logins.blocked(fromHere) || s.addrs.blocked(addr) || s.accounts.blocked(account) {
 		s.log.Warn("login rate limited", zap.String("remote_addr", addr))
 		s.renderLogin(w, http.StatusTooManyRequests, sess, req, sealed, username, msgTooManyAttempts)
 		return
 	}
 	u := s.checkPassword(username, p.Get("password"))
 	if u == nil {
-		s.logins.fail(account)
+		s.logins.fail(fromHere)
 		s.addrs.fail(addr)
+		s.accounts.fail(account)
 		s.log.Info("login failed", zap.String("remote_addr", addr))
 		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, username, msgBadLogin)
 		return
 	}
-	s.logins.reset(account)
+	s.logins.reset(fromHere)
 	// A new session ID at every login: a planted cookie never becomes a
 	// signed-in session (session fixation).
 	sess, err = s.startSession(w, canonicalUsername(u.Username))
@@ -93,14 +106,24 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.continueAuthorization(w, r, req, sess)
 }
 
-// clientAddr is the peer address. Forwarded headers are not trusted
-// (SECURITY.md B.4), so behind a proxy this counts the proxy.
+// clientAddr is the peer address that failures are counted against: the
+// IPv4 address, or the /64 of an IPv6 one, since one host usually holds a
+// whole /64. Forwarded headers are not trusted (SECURITY.md B.4), so
+// behind a proxy this counts the proxy.
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		return netip.PrefixFrom(ip, 64).Masked().String()
+	}
+	return ip.String()
 }
 
 func (s *Server) csrfFailed(w http.ResponseWriter) {

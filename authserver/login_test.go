@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -31,9 +32,9 @@ func TestLoginFailureIsGeneric(t *testing.T) {
 	}
 }
 
-// TestLoginRateLimit: 5 failures per account (canonicalised) and 20 per
-// address in 15 minutes, then 429 even with the right password
-// (SECURITY.md B.11).
+// TestLoginRateLimit: 5 failures per account (canonicalised) from one
+// address and 20 per address in 15 minutes, then 429 even with the right
+// password (SECURITY.md B.11).
 func TestLoginRateLimit(t *testing.T) {
 	env := newTestServer(t, nil)
 	b := newBrowser(t, env)
@@ -53,6 +54,14 @@ func TestLoginRateLimit(t *testing.T) {
 	p = b.submit(p, "/oauth2/login", url.Values{"username": {"bob"}, "password": {"bob's password"}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("other account from the same address: status %d, want 303", p.status)
+	}
+	// The account is not locked for everyone: alice signs in from
+	// another address.
+	elsewhere := newBrowserFrom(t, env, "127.0.0.2")
+	p = elsewhere.follow(elsewhere.get(loginURL(env)))
+	p = elsewhere.submit(p, "/oauth2/login", url.Values{"username": {"alice"}, "password": {alicePassword}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("alice from another address: status %d, want 303", p.status)
 	}
 	b2 := newBrowser(t, env)
 	p = b2.follow(b2.get(loginURL(env)))
@@ -239,6 +248,66 @@ func TestNoOpenRedirect(t *testing.T) {
 		}
 		if strings.Contains(p.body, "evil.example") {
 			t.Errorf("GET %s echoed the URL into the page", path)
+		}
+	}
+}
+
+// TestLoginAccountLimitAcrossAddresses: guessing spread over many
+// addresses stops at 50 failures per account in 15 minutes, while one
+// address alone can never reach that (5 per account, 20 in all).
+func TestLoginAccountLimitAcrossAddresses(t *testing.T) {
+	env := newTestServer(t, nil)
+	for i := 0; i < 10; i++ {
+		b := newBrowserFrom(t, env, fmt.Sprintf("127.0.1.%d", i+1))
+		p := b.follow(b.get(loginURL(env)))
+		for j := 0; j < 5; j++ {
+			p = b.submit(p, "/oauth2/login", url.Values{"username": {"bob"}, "password": {"guess"}})
+			if p.status != http.StatusUnauthorized {
+				t.Fatalf("address %d, failure %d: status %d, want 401", i+1, j+1, p.status)
+			}
+		}
+	}
+	b := newBrowserFrom(t, env, "127.0.2.1")
+	p := b.follow(b.get(loginURL(env)))
+	p = b.submit(p, "/oauth2/login", url.Values{"username": {"bob"}, "password": {"bob's password"}})
+	if p.status != http.StatusTooManyRequests {
+		t.Errorf("after 50 failures from 10 addresses: status %d, want 429", p.status)
+	}
+	p = b.submit(p, "/oauth2/login", url.Values{"username": {"alice"}, "password": {alicePassword}})
+	if p.status != http.StatusSeeOther {
+		t.Errorf("another account from a fresh address: status %d, want 303", p.status)
+	}
+}
+
+// TestLongUsername: an oversized username is a plain failure, and is not
+// kept as a rate-limit key.
+func TestLongUsername(t *testing.T) {
+	env := newTestServer(t, nil)
+	b := newBrowser(t, env)
+	p := b.follow(b.get(loginURL(env)))
+	p = b.submit(p, "/oauth2/login", url.Values{"username": {strings.Repeat("a", maxUsernameLen+1)}, "password": {"x"}})
+	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, msgBadLogin) {
+		t.Errorf("status %d, want 401 with %q", p.status, msgBadLogin)
+	}
+	if strings.Contains(p.body, strings.Repeat("a", maxUsernameLen)) {
+		t.Error("the oversized username was echoed back into the form")
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	tests := []struct{ remote, want string }{
+		{"192.0.2.7:5000", "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:5000", "192.0.2.7"},
+		{"[2001:db8:1:2:aaaa::1]:5000", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:ffff:ffff:ffff:ffff]:443", "2001:db8:1:2::/64"},
+		{"[fe80::1%eth0]:1", "fe80::/64"},
+		{"@", "@"}, // a unix socket peer
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.remote
+		if got := clientAddr(r); got != tc.want {
+			t.Errorf("clientAddr(%q) = %q, want %q", tc.remote, got, tc.want)
 		}
 	}
 }

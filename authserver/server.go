@@ -117,8 +117,9 @@ type Server struct {
 	dummyHash     []byte // bcrypt hash compared for unknown users
 
 	secrets  *secretChecker
-	logins   *limiter // failed logins per account
+	logins   *limiter // failed logins per account and client address
 	addrs    *limiter // failed logins per client address
+	accounts *limiter // failed logins per account, from anywhere
 	clientRL *limiter // failed client authentications per client
 	seen     *limiter // code_challenge and nonce values already used
 }
@@ -192,8 +193,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authserver: building token verifier: %w", err)
 	}
+	// Five tries per account from one address, twenty per address. The
+	// account-wide limit only stops guessing spread over many addresses;
+	// it is high so that one address cannot lock a user out.
 	s.logins = newLimiter(5, 15*time.Minute, s.now)
 	s.addrs = newLimiter(20, 15*time.Minute, s.now)
+	s.accounts = newLimiter(50, 15*time.Minute, s.now)
 	s.clientRL = newLimiter(20, time.Minute, s.now)
 	s.seen = newLimiter(1, pendingLifetime, s.now)
 	return s, nil
