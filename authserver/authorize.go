@@ -35,6 +35,10 @@ type authRequest struct {
 	RequestedAt   int64 // unix seconds
 }
 
+// maxStateLen bounds state and nonce. Clients use them for a random value
+// or a short reference, far below this.
+const maxStateLen = 1024
+
 // handleAuthorize is the authorization endpoint (RFC 6749 §4.1.1).
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	params, err := readParams(w, r)
@@ -81,6 +85,11 @@ func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
 		}
 	}
 	req.Nonce = p.Get("nonce")
+	if len(req.State) > maxStateLen || len(req.Nonce) > maxStateLen {
+		// The request travels sealed through the browser; unbounded
+		// values would overflow the sealed form.
+		return req, oauthErr(codeInvalidRequest, "state and nonce are limited to 1024 bytes")
+	}
 	switch rt := p.Get("response_type"); {
 	case rt == "":
 		return req, oauthErr(codeInvalidRequest, "response_type is required")

@@ -253,3 +253,25 @@ func TestReusedChallengeIsLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestStateAndNonceLimits: state and nonce up to 1024 bytes each survive
+// the sealed round trip through login and consent; longer ones get
+// invalid_request at once instead of a failure halfway.
+func TestStateAndNonceLimits(t *testing.T) {
+	env := newTestServer(t, nil)
+	longest := strings.Repeat("s", maxStateLen)
+	v := url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"openid photos.read"},
+		"state": {longest}, "nonce": {strings.Repeat("n", maxStateLen)}}
+	q := redirectParams(t, newBrowser(t, env).authorize(env.authURL(v), "alice", alicePassword))
+	if q.Get("code") == "" || q.Get("state") != longest {
+		t.Fatalf("1024-byte state and nonce: redirect %.200v, want a code and the state back", q)
+	}
+	for _, param := range []string{"state", "nonce"} {
+		v := url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"photos.read"}, "state": {"s"}}
+		v.Set(param, strings.Repeat("x", maxStateLen+1))
+		q := redirectParams(t, newBrowser(t, env).get(env.authURL(v)))
+		if q.Get("error") != "invalid_request" || q.Get("code") != "" {
+			t.Errorf("%s of %d bytes: redirect %.200v, want error=invalid_request", param, maxStateLen+1, q)
+		}
+	}
+}

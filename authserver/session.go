@@ -57,7 +57,10 @@ func (s *Server) initCookies(ctx context.Context, hashKey, blockKey []byte) erro
 		return fmt.Errorf("authserver: cookie block key has %d bytes, want 16, 24 or 32", n)
 	}
 	s.cookies = securecookie.New(hashKey, blockKey).MaxAge(int(sessionLifetime / time.Second))
-	s.pending = securecookie.New(hashKey, blockKey).MaxAge(int(pendingLifetime / time.Second))
+	// Sealed requests travel in URLs and forms, not cookies, so they may
+	// pass the 4 KB cookie limit: a request with the largest state and
+	// nonce (maxStateLen each) seals to about 4.4 KB.
+	s.pending = securecookie.New(hashKey, blockKey).MaxAge(int(pendingLifetime / time.Second)).MaxLength(8192)
 	mac := hmac.New(sha256.New, hashKey)
 	mac.Write([]byte("scopegate csrf v1"))
 	s.csrfKey = mac.Sum(nil)

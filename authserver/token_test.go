@@ -148,7 +148,13 @@ func TestTokenErrors(t *testing.T) {
 func TestTokenCodeErrors(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Unix())
-	env := newTestServer(t, func(c *Config) { c.Now = func() time.Time { return time.Unix(clock.Load(), 0) } })
+	env := newTestServer(t, func(c *Config) {
+		c.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
+		// A second confidential client on the same redirect URI: only the
+		// code's binding to its client tells them apart (SECURITY.md A.22).
+		c.Clients = append(c.Clients, Client{ID: "other-printer", Secret: batchSecret,
+			RedirectURIs: []string{printerRedir}, Scopes: []string{"photos.read"}})
+	})
 	verifier := oauth2.GenerateVerifier()
 	challenge := oauth2.S256ChallengeFromVerifier(verifier)
 	pkce := url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
@@ -182,8 +188,14 @@ func TestTokenCodeErrors(t *testing.T) {
 		{name: "verifier without challenge (downgrade)", wantError: "invalid_grant", call: func(c string) tokenCall {
 			return tokenCall{form: redeem(c, "code_verifier", verifier), basic: printer}
 		}},
-		{name: "other client", wantError: "invalid_grant", call: func(c string) tokenCall {
+		{name: "other public client", wantError: "invalid_grant", call: func(c string) tokenCall {
 			return tokenCall{form: redeem(c, "client_id", mobileID)}
+		}},
+		{name: "other confidential client", wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c), basic: []string{"other-printer", batchSecret}}
+		}},
+		{name: "other confidential client with the verifier", authz: pkce, wantError: "invalid_grant", call: func(c string) tokenCall {
+			return tokenCall{form: redeem(c, "code_verifier", verifier), basic: []string{"other-printer", batchSecret}}
 		}},
 		{name: "redirect_uri differs", authz: url.Values{"redirect_uri": {printerRedir}}, wantError: "invalid_grant", call: func(c string) tokenCall {
 			return tokenCall{form: redeem(c, "redirect_uri", "http://127.0.0.1:8081/other"), basic: printer}
