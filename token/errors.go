@@ -15,6 +15,7 @@ var (
 	ErrExpired         = errors.New("token: expired")
 	ErrNotYetValid     = errors.New("token: not valid yet")
 	ErrSignature       = errors.New("token: invalid signature")
+	ErrRevoked         = errors.New("token: revoked")
 	ErrKeysUnavailable = errors.New("token: issuer keys unavailable")
 )
 

@@ -26,6 +26,9 @@ type Issuer struct {
 	// issuer's. The local authorization server supplies its own key set;
 	// use NewRemoteIssuer for an external one.
 	Keys oidc.KeySet
+	// Revoked, if not nil, lists this issuer's tokens that must be refused
+	// before they expire. It is consulted on every call, cached or not.
+	Revoked *RevocationList
 }
 
 // Config configures a Verifier.
@@ -167,7 +170,18 @@ func (v *Verifier) recheck(e cacheEntry, now time.Time) error {
 	if !slices.Contains(e.claims.Audience, iss.Audience) {
 		return ErrAudience
 	}
+	if err := checkRevoked(e.claims, iss); err != nil {
+		return err
+	}
 	return v.checkTimes(e.claims, now)
+}
+
+// checkRevoked refuses a token its issuer revoked.
+func checkRevoked(c *Claims, iss *Issuer) error {
+	if iss.Revoked != nil && c.ID != "" && iss.Revoked.Contains(c.ID) {
+		return refuse(ErrRevoked, "token has been revoked")
+	}
+	return nil
 }
 
 // verify is the full check. The cheap checks run before the signature so
@@ -210,6 +224,9 @@ func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Clai
 	}
 	if !bytes.Equal(signed, payload) {
 		return nil, 0, refuse(ErrSignature, "token signature is invalid")
+	}
+	if err := checkRevoked(c, iss); err != nil {
+		return nil, 0, err
 	}
 	return c, idx, nil
 }

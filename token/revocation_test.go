@@ -1,0 +1,83 @@
+package token_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/scopegate/scopegate/token"
+)
+
+// TestRevokedTokenRefused: a revoked token is refused from the next call
+// on, also when its verification is cached; other tokens of the issuer,
+// and the same jti from another issuer, are unaffected.
+func TestRevokedTokenRefused(t *testing.T) {
+	revoked := new(token.RevocationList)
+	f := newFixture(t, func(c *token.Config) { c.Issuers[0].Revoked = revoked })
+	ctx := context.Background()
+	victim := f.claimsA()
+	raw := f.keyA.Sign(t, victim)
+	other := f.keyA.Sign(t, f.claimsA())
+	fromB := victim
+	fromB.Issuer = issuerB
+	rawB := f.keyB.Sign(t, fromB)
+	for _, r := range []string{raw, other, rawB} {
+		if _, err := f.v.Verify(ctx, r); err != nil {
+			t.Fatalf("Verify before revocation = %v", err)
+		}
+	}
+
+	if !revoked.Add(victim.ID, victim.Expiry) {
+		t.Fatal("Add of a new jti reported it as known")
+	}
+	_, err := f.v.Verify(ctx, raw)
+	var te *token.Error
+	if !errors.Is(err, token.ErrRevoked) || !errors.As(err, &te) {
+		t.Errorf("Verify of the revoked, cached token = %v; want an *Error matching ErrRevoked", err)
+	}
+	if _, err := f.v.Verify(ctx, other); err != nil {
+		t.Errorf("Verify of another token of the issuer = %v; want accepted", err)
+	}
+	if _, err := f.v.Verify(ctx, rawB); err != nil {
+		t.Errorf("Verify of the same jti from another issuer = %v; want accepted", err)
+	}
+
+	// Uncached: a verifier that never saw the token refuses it too.
+	if _, err := newVerifierSharing(t, f, revoked).Verify(ctx, raw); !errors.Is(err, token.ErrRevoked) {
+		t.Errorf("uncached Verify of the revoked token = %v; want ErrRevoked", err)
+	}
+}
+
+// newVerifierSharing builds a verifier with an empty cache for f's issuer A.
+func newVerifierSharing(t *testing.T, f *fixture, revoked *token.RevocationList) *token.Verifier {
+	t.Helper()
+	v, err := token.NewVerifier(token.Config{
+		Issuers: []token.Issuer{{URL: issuerA, Audience: audGW, Keys: f.keyA.KeySet(), Revoked: revoked}},
+		Now:     f.clock.now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestRevocationList(t *testing.T) {
+	var l token.RevocationList
+	if l.Contains("a") || l.Len() != 0 {
+		t.Fatal("zero list is not empty")
+	}
+	now := time.Now()
+	l.Add("a", now.Add(time.Hour))
+	l.Add("gone", now.Add(-time.Second)) // already expired: dropped by the next Add
+	if !l.Contains("a") || !l.Contains("gone") || l.Contains("b") {
+		t.Fatalf("Contains after Add: a=%v gone=%v b=%v", l.Contains("a"), l.Contains("gone"), l.Contains("b"))
+	}
+	if l.Add("a", now.Add(time.Hour)) {
+		t.Error("second Add of a reported it as new")
+	}
+	l.Add("b", now.Add(time.Hour))
+	if l.Contains("gone") || l.Len() != 2 {
+		t.Errorf("expired entry kept: gone=%v len=%d, want false, 2", l.Contains("gone"), l.Len())
+	}
+}
