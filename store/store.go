@@ -1,5 +1,5 @@
 // Package store owns persistence for the authorization server: signing
-// keys, named secrets, authorization codes and consents. It defines the
+// keys, named secrets, authorization codes, consents and revoked tokens. It defines the
 // [Store] interface and its value types; backends live in subpackages
 // (store/sqlite, store/postgres) and all of them pass store/storetest.
 //
@@ -61,6 +61,17 @@ type Consent struct {
 	UpdatedAt time.Time
 }
 
+// Revocation records an access token refused before its expiry, such as
+// the token issued from an authorization code that was later replayed
+// (RFC 9700 §4.2.4).
+type Revocation struct {
+	TokenID   string // the token's "jti"
+	RevokedAt time.Time
+	// ExpiresAt is when the token expires anyway; the record is useless
+	// from then on and DeleteExpired removes it.
+	ExpiresAt time.Time
+}
+
 // Store is implemented by every backend. All times are stored and returned
 // in UTC. Every method honours ctx.
 type Store interface {
@@ -96,8 +107,17 @@ type Store interface {
 	// DeleteConsent removes a consent; ErrNotFound if there was none.
 	DeleteConsent(ctx context.Context, subject, clientID string) error
 
-	// DeleteExpired removes codes that expired before now (ExpiresAt at or
-	// before now, redeemed or not) and returns how many it removed.
+	// RevokeToken records r. Revoking a token again keeps the first record
+	// and is not an error.
+	RevokeToken(ctx context.Context, r Revocation) error
+	// Revocations lists the revocations that have not expired at now
+	// (ExpiresAt after now), ordered by token ID. Revocations are rare, so
+	// callers may poll the whole list.
+	Revocations(ctx context.Context, now time.Time) ([]Revocation, error)
+
+	// DeleteExpired removes codes and revocations that expired before now
+	// (ExpiresAt at or before now; codes redeemed or not) and returns how
+	// many it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Close releases the backend's resources.

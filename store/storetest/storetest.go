@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConsentReplace", testConsentReplace},
 		{"ConsentDelete", testConsentDelete},
 		{"DeleteExpired", testDeleteExpired},
+		{"Revocations", testRevocations},
 		{"TimesUTC", testTimesUTC},
 		{"ScopesRoundTrip", testScopesRoundTrip},
 		{"CancelledContext", testCancelledContext},

@@ -100,15 +100,20 @@ func (s *Store) readCode(ctx context.Context, tx *sql.Tx, id string) (store.Auth
 }
 
 // DeleteExpired removes the codes whose expiry is at or before now, the
-// same instant RedeemAuthCode starts refusing them.
+// same instant RedeemAuthCode starts refusing them, and the revocations of
+// tokens that have expired by now.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM auth_codes WHERE expires_at <= ?`), toMicros(now))
-	if err != nil {
-		return 0, s.errorf("deleting expired auth codes", err)
+	var total int64
+	for _, table := range []string{"auth_codes", "revoked_tokens"} {
+		res, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE expires_at <= ?`), toMicros(now))
+		if err != nil {
+			return total, s.errorf("deleting expired "+table, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, s.errorf("deleting expired "+table, err)
+		}
+		total += n
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, s.errorf("deleting expired auth codes", err)
-	}
-	return n, nil
+	return total, nil
 }

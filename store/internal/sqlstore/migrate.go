@@ -59,6 +59,18 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		version: 2,
+		name:    "revoked tokens",
+		stmts: []string{
+			`CREATE TABLE revoked_tokens (
+				token_id   TEXT PRIMARY KEY,
+				revoked_at BIGINT NOT NULL,
+				expires_at BIGINT NOT NULL
+			)`,
+			`CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at)`,
+		},
+	},
 }
 
 // Migrate brings the schema up to date on conn, one transaction per
