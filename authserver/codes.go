@@ -3,6 +3,7 @@ package authserver
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/token"
 )
 
 // issueCode creates a one-time code bound to the client, redirect URI,
@@ -63,4 +65,28 @@ func (s *Server) noteReuse(req *authRequest) {
 func codeID(code string) string {
 	sum := sha256.Sum256([]byte(code))
 	return hex.EncodeToString(sum[:])
+}
+
+// codeTokenID is the "jti" of the access token issued from the code with
+// ID codeID. Deriving it, rather than storing it, lets a replay revoke
+// that token knowing only the code.
+func codeTokenID(codeID string) string {
+	sum := sha256.Sum256([]byte("scopegate access token of code\x00" + codeID))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// revokeCodeToken revokes the access token issued when ac was redeemed.
+// It is recorded in the store, for every instance's gateway, and in this
+// process's list at once.
+func (s *Server) revokeCodeToken(ctx context.Context, ac store.AuthCode, now time.Time) error {
+	// The gateway accepts a token up to its leeway past expiry.
+	until := ac.RedeemedAt.Add(s.atTTL + token.DefaultLeeway)
+	jti := codeTokenID(ac.ID)
+	if err := s.store.RevokeToken(ctx, store.Revocation{TokenID: jti, RevokedAt: now.UTC(), ExpiresAt: until}); err != nil {
+		return fmt.Errorf("authserver: revoking the token of a replayed code: %w", err)
+	}
+	if s.revoked != nil {
+		s.revoked.Add(jti, until)
+	}
+	return nil
 }

@@ -158,7 +158,7 @@ func TestKeysSharedAcrossInstances(t *testing.T) {
 	if err := b.keys.rotate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := b.mintAccessToken(context.Background(), "batch-job", "batch-job", nil, now())
+	raw, err := b.mintAccessToken(context.Background(), randomToken(32), "batch-job", "batch-job", nil, now())
 	if err != nil {
 		t.Fatal(err)
 	}

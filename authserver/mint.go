@@ -15,8 +15,8 @@ import (
 	"github.com/scopegate/scopegate/token"
 )
 
-// mintAccessToken signs an RFC 9068 access token.
-func (s *Server) mintAccessToken(ctx context.Context, sub, clientID string, scopes []string, now time.Time) (string, error) {
+// mintAccessToken signs an RFC 9068 access token with ID jti.
+func (s *Server) mintAccessToken(ctx context.Context, jti, sub, clientID string, scopes []string, now time.Time) (string, error) {
 	key, err := s.keys.signer(ctx)
 	if err != nil {
 		return "", err
@@ -24,7 +24,7 @@ func (s *Server) mintAccessToken(ctx context.Context, sub, clientID string, scop
 	payload, err := json.Marshal(token.Claims{
 		Issuer: s.issuer, Subject: sub, Audience: []string{s.audience},
 		Expiry: now.Add(s.atTTL), IssuedAt: now,
-		ID: randomToken(32), ClientID: clientID, Scopes: scopes,
+		ID: jti, ClientID: clientID, Scopes: scopes,
 	})
 	if err != nil {
 		return "", fmt.Errorf("authserver: encoding claims: %w", err)

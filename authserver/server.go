@@ -76,6 +76,11 @@ type Config struct {
 	// once and kept in the store, so every instance shares them.
 	CookieHashKey, CookieBlockKey []byte
 
+	// Revoked, if not nil, receives the tokens this server revokes, for a
+	// gateway in the same process to refuse at once. They are recorded in
+	// Store either way.
+	Revoked *token.RevocationList
+
 	// Logger receives the server's logs. If nil, zap.NewNop().
 	Logger *zap.Logger
 	// Now returns the current time. If nil, time.Now.
@@ -116,6 +121,7 @@ type Server struct {
 	credentialKey []byte
 	dummyHash     []byte // bcrypt hash compared for unknown users
 
+	revoked  *token.RevocationList // may be nil
 	secrets  *secretChecker
 	logins   *limiter // failed logins per account and client address
 	addrs    *limiter // failed logins per client address
@@ -136,6 +142,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		atTTL:    cfg.AccessTokenTTL,
 		codeTTL:  cfg.CodeTTL,
 		store:    cfg.Store,
+		revoked:  cfg.Revoked,
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		scopes:   map[string]Scope{},

@@ -93,8 +93,13 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	ac, err := s.store.RedeemAuthCode(r.Context(), codeID(code), now.UTC())
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		// RFC 9700 §4.2.4: a replayed code means it leaked.
-		s.log.Warn("authorization code replayed", zap.String("client_id", c.ID), zap.String("code_client_id", ac.ClientID))
+		// RFC 9700 §4.2.4: a replayed code means it leaked, so the token
+		// issued from it may be in the wrong hands too.
+		s.log.Warn("authorization code replayed; revoking the access token it issued",
+			zap.String("client_id", c.ID), zap.String("code_client_id", ac.ClientID))
+		if err := s.revokeCodeToken(r.Context(), ac, now); err != nil {
+			return nil, err
+		}
 		return nil, oauthErr(codeInvalidGrant, "the code is invalid, expired or already used")
 	case errors.Is(err, store.ErrNotFound):
 		return nil, oauthErr(codeInvalidGrant, "the code is invalid, expired or already used")
@@ -120,7 +125,7 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	if oe := verifyPKCE(ac.CodeChallenge, p.Get("code_verifier")); oe != nil {
 		return nil, oe
 	}
-	at, err := s.mintAccessToken(r.Context(), ac.Subject, c.ID, ac.Scopes, now)
+	at, err := s.mintAccessToken(r.Context(), codeTokenID(ac.ID), ac.Subject, c.ID, ac.Scopes, now)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +159,7 @@ func (s *Server) clientCredentialsGrant(r *http.Request, c *client, p url.Values
 			return nil, oauthErr(codeInvalidScope, "scope is required")
 		}
 	}
-	at, err := s.mintAccessToken(r.Context(), c.ID, c.ID, scopes, s.now())
+	at, err := s.mintAccessToken(r.Context(), randomToken(32), c.ID, c.ID, scopes, s.now())
 	if err != nil {
 		return nil, err
 	}
