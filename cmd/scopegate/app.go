@@ -25,6 +25,7 @@ import (
 // gateway, with the public and admin handlers that serve them.
 type app struct {
 	store   store.Store
+	revoked *token.RevocationList // shared by the authorization server and the gateway
 	auth    *authserver.Server
 	gateway *proxy.Gateway
 	public  http.Handler // authorization server + gateway
@@ -44,11 +45,17 @@ func newApp(ctx context.Context, f *config.File, logger *zap.Logger) (_ *app, er
 		}
 	}()
 
-	as, err := authserver.New(ctx, authserverConfig(f, st, logger))
+	revoked := new(token.RevocationList)
+	if _, err := loadRevocations(ctx, st, revoked); err != nil {
+		return nil, err
+	}
+	asCfg := authserverConfig(f, st, logger)
+	asCfg.Revoked = revoked
+	as, err := authserver.New(ctx, asCfg)
 	if err != nil {
 		return nil, fmt.Errorf("authorization server: %w", err)
 	}
-	verifier, err := newVerifier(f, as)
+	verifier, err := newVerifier(f, as, revoked)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +68,7 @@ func newApp(ctx context.Context, f *config.File, logger *zap.Logger) (_ *app, er
 	as.Mount(authMux)
 	reg := prometheus.NewRegistry()
 	m := newMetrics(reg)
-	a := &app{store: st, auth: as, gateway: gw}
+	a := &app{store: st, revoked: revoked, auth: as, gateway: gw}
 	a.public = m.instrument(splitHandler(authMux, gw))
 	a.admin = adminHandler(reg, a.ready)
 	return a, nil
@@ -153,13 +160,14 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 }
 
 // newVerifier trusts this server's own tokens through its local keys (no
-// HTTP) and each configured external issuer through OpenID discovery.
-func newVerifier(f *config.File, as *authserver.Server) (*token.Verifier, error) {
+// HTTP), minus those it revoked, and each configured external issuer
+// through OpenID discovery.
+func newVerifier(f *config.File, as *authserver.Server, revoked *token.RevocationList) (*token.Verifier, error) {
 	aud := f.AuthServer.Audience
 	if aud == "" {
 		aud = f.AuthServer.Issuer
 	}
-	issuers := []token.Issuer{{URL: f.AuthServer.Issuer, Audience: aud, Keys: as.KeySet()}}
+	issuers := []token.Issuer{{URL: f.AuthServer.Issuer, Audience: aud, Keys: as.KeySet(), Revoked: revoked}}
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, ti := range f.Gateway.TrustedIssuers {
 		issuers = append(issuers, token.NewRemoteIssuer(ti.Issuer, ti.Audience, client))

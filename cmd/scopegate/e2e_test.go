@@ -300,11 +300,6 @@ func TestPhotoPrinterFlowThroughGateway(t *testing.T) {
 		t.Errorf("access token does not verify against the JWKS: %v", err)
 	}
 
-	// A replayed code is refused.
-	if _, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier)); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
-		t.Errorf("second exchange of the same code: err = %v, want invalid_grant", err)
-	}
-
 	// Steps 8 and 9: the gateway checks the token and the route's scopes.
 	api := conf.Client(ctx, tok)
 	res := mustDo(t, api, "GET", inst.issuer+"/photos/42")
@@ -329,6 +324,17 @@ func TestPhotoPrinterFlowThroughGateway(t *testing.T) {
 	res = mustDo(t, http.DefaultClient, "GET", inst.issuer+"/photos/42")
 	if res.StatusCode != http.StatusUnauthorized || res.Header.Get("WWW-Authenticate") != `Bearer realm="scopegate"` {
 		t.Errorf("GET /photos/42 without token: %d %q, want 401 Bearer realm=\"scopegate\"", res.StatusCode, res.Header.Get("WWW-Authenticate"))
+	}
+
+	// A replayed code is refused, and the token it issued stops working
+	// at the gateway at once (RFC 9700 §4.2.4: the code leaked, so may the
+	// token have).
+	if _, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier)); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("second exchange of the same code: err = %v, want invalid_grant", err)
+	}
+	res = mustDo(t, api, "GET", inst.issuer+"/photos/42")
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("GET /photos/42 after the code was replayed: %d %q, want 401 invalid_token", res.StatusCode, res.Header.Get("WWW-Authenticate"))
 	}
 
 	// Health lives on the admin listener only.

@@ -6,16 +6,31 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/scopegate/scopegate/authserver"
+	"github.com/scopegate/scopegate/config"
 	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/token"
 )
 
-// housekeepingInterval is how often expired authorization codes are
-// deleted. Codes live 60 s, so this only bounds how long dead rows stay.
+// housekeepingInterval is how often expired authorization codes and
+// revocations are deleted. It only bounds how long dead rows stay.
 const housekeepingInterval = 10 * time.Minute
 
-// keepTidy deletes expired records until ctx is done. With several
-// instances each does it; the deletes are idempotent.
-func keepTidy(ctx context.Context, st store.Store, logger *zap.Logger) {
+// codeRetention is how long records are kept past their expiry. A
+// redeemed code must outlive the access token it issued, so that a late
+// replay is still recognised and revokes that token (RFC 9700 §4.2.4).
+func codeRetention(f *config.File) time.Duration {
+	ttl := f.AuthServer.AccessTokenTTL
+	if ttl <= 0 {
+		ttl = authserver.DefaultAccessTokenTTL
+	}
+	return ttl + token.DefaultLeeway
+}
+
+// keepTidy deletes records that expired more than retention ago, until
+// ctx is done. With several instances each does it; the deletes are
+// idempotent.
+func keepTidy(ctx context.Context, st store.Store, retention time.Duration, logger *zap.Logger) {
 	t := time.NewTicker(housekeepingInterval)
 	defer t.Stop()
 	for {
@@ -23,15 +38,15 @@ func keepTidy(ctx context.Context, st store.Store, logger *zap.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			n, err := st.DeleteExpired(ctx, now)
+			n, err := st.DeleteExpired(ctx, now.Add(-retention))
 			if err != nil {
 				if ctx.Err() == nil {
-					logger.Warn("deleting expired codes failed", zap.Error(err))
+					logger.Warn("deleting expired records failed", zap.Error(err))
 				}
 				continue
 			}
 			if n > 0 {
-				logger.Debug("deleted expired codes", zap.Int64("count", n))
+				logger.Debug("deleted expired records", zap.Int64("count", n))
 			}
 		}
 	}

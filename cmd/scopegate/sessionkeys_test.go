@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"go.uber.org/zap"
@@ -13,11 +14,17 @@ import (
 	"github.com/scopegate/scopegate/config"
 )
 
+// sharedPasswordHash is alice's hash in every instance's config, as when
+// instances share one config file: sessions are bound to the hash.
+var sharedPasswordHash = sync.OnceValues(func() ([]byte, error) {
+	return bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+})
+
 // startSessionInstance runs one scopegate with its own store and the given
 // authserver.session_secret ("" for none).
 func startSessionInstance(t *testing.T, secret string) string {
 	t.Helper()
-	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+	hash, err := sharedPasswordHash()
 	if err != nil {
 		t.Fatal(err)
 	}

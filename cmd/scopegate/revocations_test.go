@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/store/sqlite"
+	"github.com/scopegate/scopegate/token"
+)
+
+// TestRevocationsReachOtherInstances: a token revoked through the store,
+// as by another instance, is refused here after the next poll, and one
+// revoked before a restart is refused from the start.
+func TestRevocationsReachOtherInstances(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "shared.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	revoke := func(id string, expires time.Time) {
+		t.Helper()
+		if err := st.RevokeToken(ctx, store.Revocation{TokenID: id, RevokedAt: now, ExpiresAt: expires}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	revoke("before-start", now.Add(time.Hour))
+	revoke("already-expired", now.Add(-time.Second))
+
+	list := new(token.RevocationList)
+	if n, err := loadRevocations(ctx, st, list); err != nil || n != 1 {
+		t.Fatalf("loadRevocations = %d, %v; want 1 (the expired one skipped)", n, err)
+	}
+	if !list.Contains("before-start") || list.Contains("already-expired") {
+		t.Errorf("after start: before-start=%v already-expired=%v, want true, false",
+			list.Contains("before-start"), list.Contains("already-expired"))
+	}
+
+	pollCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go followRevocations(pollCtx, st, list, 10*time.Millisecond, zap.NewNop())
+	revoke("while-running", now.Add(time.Hour))
+	deadline := time.Now().Add(10 * time.Second)
+	for !list.Contains("while-running") {
+		if time.Now().After(deadline) {
+			t.Fatal("a revocation written to the store never reached the running instance")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
