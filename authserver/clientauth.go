@@ -95,7 +95,7 @@ func (s *Server) authenticateClient(r *http.Request, p url.Values) (*client, *Er
 		}
 		return c, nil
 	}
-	if secret == "" || !s.checkSecret(c, secret) {
+	if secret == "" || !s.checkSecret(c, secret, clientAddr(r)) {
 		return nil, errInvalidClient()
 	}
 	return c, nil
@@ -131,32 +131,35 @@ func clientCredentials(r *http.Request, p url.Values) (id, secret string, hasSec
 
 // checkSecret compares in constant time against the keyed hash, or the
 // remembered verified secret; anything else pays the full bcrypt cost and
-// counts as a failure for the rate limit.
-func (s *Server) checkSecret(c *client, secret string) bool {
+// counts as a failure of the client from addr. Failures are counted per
+// client and address, so that nobody can lock a client out by sending
+// wrong secrets for its public ID.
+func (s *Server) checkSecret(c *client, secret, addr string) bool {
 	presented := s.secrets.mac(secret)
+	key := c.ID + "\x00" + addr
 	if c.secretMAC != nil {
 		if hmac.Equal(c.secretMAC, presented) {
 			return true
 		}
-		s.clientAuthFailed(c)
+		s.clientAuthFailed(c, key)
 		return false
 	}
 	if v := c.verified.Load(); v != nil && hmac.Equal(*v, presented) {
 		return true
 	}
-	if s.clientRL.blocked(c.ID) {
+	if s.clientRL.blocked(key) {
 		s.log.Warn("client authentication rate limited", zap.String("client_id", c.ID))
 		return false
 	}
 	if bcrypt.CompareHashAndPassword(c.secretHash, []byte(secret)) != nil {
-		s.clientAuthFailed(c)
+		s.clientAuthFailed(c, key)
 		return false
 	}
 	c.verified.Store(&presented)
 	return true
 }
 
-func (s *Server) clientAuthFailed(c *client) {
-	s.clientRL.fail(c.ID)
+func (s *Server) clientAuthFailed(c *client, key string) {
+	s.clientRL.fail(key)
 	s.log.Info("client authentication failed", zap.String("client_id", c.ID))
 }

@@ -126,7 +126,7 @@ type Server struct {
 	logins   *limiter // failed logins per account and client address
 	addrs    *limiter // failed logins per client address
 	accounts *limiter // failed logins per account, from anywhere
-	clientRL *limiter // failed client authentications per client
+	clientRL *limiter // failed client authentications per client and address
 	seen     *limiter // code_challenge and nonce values already used
 }
 

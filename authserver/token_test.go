@@ -26,6 +26,7 @@ type tokenCall struct {
 	header     http.Header
 	body       string // raw body instead of form
 	contentTyp string
+	from       string // loopback source address; empty: the default
 }
 
 type tokenResult struct {
@@ -51,7 +52,11 @@ func (e *testEnv) callToken(t testing.TB, c tokenCall) tokenResult {
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
-	resp, err := e.ts.Client().Do(req)
+	httpc := e.ts.Client()
+	if c.from != "" {
+		httpc = newBrowserFrom(t, e, c.from).c
+	}
+	resp, err := httpc.Do(req)
 	if err != nil {
 		t.Fatalf("POST /oauth2/token: %v", err)
 	}
@@ -334,9 +339,10 @@ func TestTokenEndpointPostOnly(t *testing.T) {
 	}
 }
 
-// TestClientAuthRateLimit: after 20 failures in a minute a client's
-// bcrypt secret is no longer checked, so guessing stops; a secret that
-// was verified before keeps working, so the real client is not locked out.
+// TestClientAuthRateLimit: after 20 failures in a minute from one address
+// a client's bcrypt secret is no longer checked from there, so guessing
+// and burning CPU stop; the real client, elsewhere or with a secret that
+// was verified before, is not locked out.
 func TestClientAuthRateLimit(t *testing.T) {
 	cc := url.Values{"grant_type": {"client_credentials"}}
 	fail := func(env *testEnv) {
@@ -354,6 +360,9 @@ func TestClientAuthRateLimit(t *testing.T) {
 		}
 		if env.logs.FilterMessage("client authentication rate limited").Len() == 0 {
 			t.Error("the lockout was not logged")
+		}
+		if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", hashedSecret}, from: "127.0.0.9"}); res.status != 200 {
+			t.Errorf("right secret from another address: status %d, want 200", res.status)
 		}
 	})
 	t.Run("verified before: still works", func(t *testing.T) {
