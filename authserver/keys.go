@@ -55,8 +55,9 @@ type keyring struct {
 	log   *zap.Logger
 	snap  atomic.Pointer[keySnapshot]
 
-	mu         sync.Mutex // serialises loads and rotation
+	mu         sync.Mutex // serialises loads
 	lastReload time.Time
+	rotating   sync.Mutex // one rotation at a time, see rotateIfDue
 }
 
 func newKeyring(ctx context.Context, st store.Store, now func() time.Time, log *zap.Logger) (*keyring, error) {
@@ -165,11 +166,29 @@ func parseSigningKey(sk store.SigningKey) (parsedKey, error) {
 // signer returns the current key, rotating first when it is due.
 func (k *keyring) signer(ctx context.Context) (*signingKey, error) {
 	if k.needsRotation() {
-		if err := k.rotate(ctx); err != nil {
+		if err := k.rotateIfDue(ctx); err != nil {
 			return nil, err
 		}
 	}
 	return k.snap.Load().current, nil
+}
+
+// rotateIfDue rotates unless another request of this process, or another
+// instance through the store, already did: without it every request that
+// arrives while a rotation is due would create a key of its own.
+func (k *keyring) rotateIfDue(ctx context.Context) error {
+	k.rotating.Lock()
+	defer k.rotating.Unlock()
+	if !k.needsRotation() {
+		return nil
+	}
+	if err := k.load(ctx); err != nil {
+		return err
+	}
+	if !k.needsRotation() {
+		return nil
+	}
+	return k.rotate(ctx)
 }
 
 // publicKey finds a published key by kid, re-reading the store (at most
