@@ -31,23 +31,27 @@ func codeRetention(f *config.File) time.Duration {
 // ctx is done. With several instances each does it; the deletes are
 // idempotent.
 func keepTidy(ctx context.Context, st store.Store, retention time.Duration, logger *zap.Logger) {
-	t := time.NewTicker(housekeepingInterval)
+	every(ctx, housekeepingInterval, func(now time.Time) {
+		n, err := st.DeleteExpired(ctx, now.Add(-retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("deleting expired records failed", zap.Error(err))
+		case n > 0:
+			logger.Debug("deleted expired records", zap.Int64("count", n))
+		}
+	})
+}
+
+// every calls fn with the time each interval until ctx is done.
+func every(ctx context.Context, interval time.Duration, fn func(now time.Time)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			n, err := st.DeleteExpired(ctx, now.Add(-retention))
-			if err != nil {
-				if ctx.Err() == nil {
-					logger.Warn("deleting expired records failed", zap.Error(err))
-				}
-				continue
-			}
-			if n > 0 {
-				logger.Debug("deleted expired records", zap.Int64("count", n))
-			}
+			fn(now)
 		}
 	}
 }

@@ -31,23 +31,16 @@ func loadRevocations(ctx context.Context, st store.Store, list *token.Revocation
 }
 
 // followRevocations keeps list up to date with the store, reading it
-// every interval until ctx is done. The whole list is read each time:
+// each interval until ctx is done. The whole list is read each time:
 // revocations are rare and short lived (one access token lifetime).
-func followRevocations(ctx context.Context, st store.Store, list *token.RevocationList, every time.Duration, logger *zap.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := loadRevocations(ctx, st, list)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				logger.Warn("reading revoked tokens failed", zap.Error(err))
-			case n > 0:
-				logger.Info("revoked tokens learned from the store", zap.Int("count", n))
-			}
+func followRevocations(ctx context.Context, st store.Store, list *token.RevocationList, interval time.Duration, logger *zap.Logger) {
+	every(ctx, interval, func(time.Time) {
+		n, err := loadRevocations(ctx, st, list)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("reading revoked tokens failed", zap.Error(err))
+		case n > 0:
+			logger.Info("revoked tokens learned from the store", zap.Int("count", n))
 		}
-	}
+	})
 }
