@@ -3,6 +3,9 @@
 // binary (authorization server + gateway) in front of the same backend, then
 // drives each with the same keep-alive load and prints requests per second
 // and latency percentiles side by side, as ratios against the bare proxy.
+// The bare proxy and the two gateway phases take turns for -rounds rounds
+// and the median round of each is shown, with every round's ratio: on a
+// small shared machine one round alone can be off by 10% either way.
 // It also measures the token endpoint (client_credentials tokens/s) and
 // complete authorization-code flows per second.
 //

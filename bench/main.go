@@ -22,6 +22,7 @@ func main() {
 	binary := flag.String("scopegate", "", "scopegate binary to measure (default: go build ./cmd/scopegate)")
 	duration := flag.Duration("duration", 10*time.Second, "how long each load phase runs")
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
+	rounds := flag.Int("rounds", 3, "gateway rounds: each runs the bare proxy and both gateway phases in turn; the median round is shown")
 	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
 	opDir := flag.String("oidc-provider-dir", filepath.Join("bench", "oidcprovider"), "directory of the oidc-provider reference server (server.js, node_modules)")
 	withOP := flag.Bool("oidc-provider", oidcProviderAvailable(filepath.Join("bench", "oidcprovider")),
@@ -50,7 +51,7 @@ func main() {
 		}
 		op = *opDir
 	}
-	if err := run(*binary, *duration, *conns, *pin, op); err != nil {
+	if err := run(*binary, *duration, *conns, *rounds, *pin, op); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -85,7 +86,7 @@ func runBareProxy(upstream string) {
 
 // run measures binary; opDir, when not empty, is the oidc-provider
 // reference server to compare the token endpoint with.
-func run(binary string, duration time.Duration, conns int, pin bool, opDir string) error {
+func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string) error {
 	// Ctrl-C or SIGTERM end the phases early and still stop the children
 	// and remove the temporary directory.
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -143,7 +144,7 @@ func run(binary string, duration time.Duration, conns int, pin bool, opDir strin
 
 	fmt.Printf("scopegate load test on loopback: %d connections, %s per phase, GOMAXPROCS(load)=%d, servers pinned to one CPU: %v\n\n",
 		conns, duration, runtime.GOMAXPROCS(0), pin)
-	err = report(ctx, bare, sg, op, duration, conns)
+	err = report(ctx, bare, sg, op, duration, conns, rounds)
 	if sigCtx.Err() != nil {
 		return fmt.Errorf("interrupted")
 	}
