@@ -75,18 +75,19 @@ func codeTokenID(codeID string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// revokeCodeToken revokes the access token issued when ac was redeemed.
-// It is recorded in the store, for every instance's gateway, and in this
-// process's list at once.
+// revokeCodeToken revokes the access token issued when ac was redeemed:
+// in this process first, so that a failing store cannot leave the token
+// valid here, then in the store for the other instances. The store write
+// outlives the request, whose caller may already have hung up.
 func (s *Server) revokeCodeToken(ctx context.Context, ac store.AuthCode, now time.Time) error {
-	// The gateway accepts a token up to its leeway past expiry.
+	// The gateway accepts a token up to its leeway past expiry. Every
+	// instance is assumed to run one config, so one access_token_ttl.
 	until := ac.RedeemedAt.Add(s.atTTL + token.DefaultLeeway)
 	jti := codeTokenID(ac.ID)
-	if err := s.store.RevokeToken(ctx, store.Revocation{TokenID: jti, RevokedAt: now.UTC(), ExpiresAt: until}); err != nil {
+	s.revoked.Add(jti, until)
+	rec := store.Revocation{TokenID: jti, RevokedAt: now.UTC(), ExpiresAt: until}
+	if err := s.store.RevokeToken(context.WithoutCancel(ctx), rec); err != nil {
 		return fmt.Errorf("authserver: revoking the token of a replayed code: %w", err)
-	}
-	if s.revoked != nil {
-		s.revoked.Add(jti, until)
 	}
 	return nil
 }

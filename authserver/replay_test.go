@@ -5,8 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/token"
 )
 
@@ -67,7 +70,51 @@ func TestReplayedCodeRevokesItsToken(t *testing.T) {
 	if _, err := verifier(elsewhere).Verify(ctx, at); !errors.Is(err, token.ErrRevoked) {
 		t.Errorf("token after the replay, other instance: %v, want ErrRevoked", err)
 	}
-	if exp := env.srv.now().Add(DefaultAccessTokenTTL); recs[0].ExpiresAt.Before(exp) {
-		t.Errorf("revocation ends %v, before the token can expire (%v)", recs[0].ExpiresAt, exp)
+	// The record must last as long as the gateway would still accept the
+	// token: its exp plus the verifier's leeway.
+	exp := time.Unix(int64(idTokenClaim(t, at, "exp")), 0)
+	if last := exp.Add(token.DefaultLeeway); recs[0].ExpiresAt.Before(last) {
+		t.Errorf("revocation ends %v, before the gateway stops accepting the token (%v)", recs[0].ExpiresAt, last)
 	}
+
+	// The authorization server's own userinfo endpoint refuses it too.
+	req, _ := http.NewRequest(http.MethodGet, env.ts.URL+"/oauth2/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+at)
+	res, err := env.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Errorf("userinfo with the revoked token: %d %q, want 401 invalid_token", res.StatusCode, res.Header.Get("WWW-Authenticate"))
+	}
+}
+
+// TestReplayRevokesEvenWhenStoreFails: the token is refused in this
+// process even if recording the revocation for other instances fails.
+func TestReplayRevokesEvenWhenStoreFails(t *testing.T) {
+	inProcess := new(token.RevocationList)
+	env := newTestServer(t, func(c *Config) {
+		c.Revoked = inProcess
+		c.Store = revokeFails{c.Store}
+	})
+	redeem := tokenCall{form: url.Values{"grant_type": {"authorization_code"}}, basic: []string{printerID, printerSecret}}
+	redeem.form.Set("code", env.codeFor(t, newBrowser(t, env), nil))
+	if res := env.callToken(t, redeem); res.status != http.StatusOK {
+		t.Fatalf("first redemption: status %d", res.status)
+	}
+	if res := env.callToken(t, redeem); res.status != http.StatusInternalServerError {
+		t.Errorf("replay while the store refuses revocations: status %d, want 500", res.status)
+	}
+	if inProcess.Len() != 1 {
+		t.Errorf("in-process revocations = %d, want 1 despite the store failure", inProcess.Len())
+	}
+}
+
+// revokeFails is a real store whose RevokeToken fails, as when the
+// database goes away between the code lookup and the revocation.
+type revokeFails struct{ store.Store }
+
+func (revokeFails) RevokeToken(context.Context, store.Revocation) error {
+	return errors.New("database unavailable")
 }

@@ -77,8 +77,8 @@ type Config struct {
 	CookieHashKey, CookieBlockKey []byte
 
 	// Revoked, if not nil, receives the tokens this server revokes, for a
-	// gateway in the same process to refuse at once. They are recorded in
-	// Store either way.
+	// gateway in the same process to refuse at once; userinfo refuses them
+	// too. They are recorded in Store either way.
 	Revoked *token.RevocationList
 
 	// Logger receives the server's logs. If nil, zap.NewNop().
@@ -121,13 +121,14 @@ type Server struct {
 	credentialKey []byte
 	dummyHash     []byte // bcrypt hash compared for unknown users
 
-	revoked  *token.RevocationList // may be nil
-	secrets  *secretChecker
-	logins   *limiter // failed logins per account and client address
-	addrs    *limiter // failed logins per client address
-	accounts *limiter // failed logins per account, from anywhere
-	clientRL *limiter // failed client authentications per client and address
-	seen     *limiter // code_challenge and nonce values already used
+	revoked   *token.RevocationList
+	secrets   *secretChecker
+	logins    *limiter // failed logins per account and client address
+	addrs     *limiter // failed logins per client address
+	accounts  *limiter // failed logins per account, from anywhere
+	clientRL  *limiter // failed client authentications per client and address
+	clientsRL *limiter // failed client authentications per client, from anywhere
+	seen      *limiter // code_challenge and nonce values already used
 }
 
 // New checks cfg, loads or creates the signing key and cookie keys in the
@@ -193,8 +194,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.keys, err = newKeyring(ctx, s.store, s.now, s.log); err != nil {
 		return nil, err
 	}
+	if s.revoked == nil {
+		s.revoked = new(token.RevocationList)
+	}
+	// userinfo must refuse what the gateway refuses, revocations included.
 	s.verifier, err = token.NewVerifier(token.Config{
-		Issuers: []token.Issuer{{URL: s.issuer, Audience: s.audience, Keys: s.KeySet()}},
+		Issuers: []token.Issuer{{URL: s.issuer, Audience: s.audience, Keys: s.KeySet(), Revoked: s.revoked}},
 		Now:     s.now,
 	})
 	if err != nil {
@@ -206,7 +211,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.logins = newLimiter(5, 15*time.Minute, s.now)
 	s.addrs = newLimiter(20, 15*time.Minute, s.now)
 	s.accounts = newLimiter(50, 15*time.Minute, s.now)
+	// Twenty wrong client secrets a minute from one address, a hundred from
+	// anywhere: the second bounds guessing and bcrypt work spread over many
+	// addresses. A client whose secret passed once is never slowed down.
 	s.clientRL = newLimiter(20, time.Minute, s.now)
+	s.clientsRL = newLimiter(100, time.Minute, s.now)
 	s.seen = newLimiter(1, pendingLifetime, s.now)
 	return s, nil
 }
