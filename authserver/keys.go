@@ -163,11 +163,18 @@ func parseSigningKey(sk store.SigningKey) (parsedKey, error) {
 	return parsedKey{key: &signingKey{id: sk.ID, expires: sk.ExpiresAt, atSigner: at, idSigner: id}, priv: priv}, nil
 }
 
-// signer returns the current key, rotating first when it is due.
+// signer returns the current key, rotating first when it is due. A
+// rotation that fails (the store is down) does not stop signing while the
+// current key stays published longer than any token it signs can live
+// (access_token_ttl is at most 24 h).
 func (k *keyring) signer(ctx context.Context) (*signingKey, error) {
 	if k.needsRotation() {
 		if err := k.rotateIfDue(ctx); err != nil {
-			return nil, err
+			cur := k.snap.Load().current
+			if cur == nil || !k.now().Before(cur.expires.Add(-24*time.Hour)) {
+				return nil, err
+			}
+			k.log.Warn("signing key rotation failed; signing with the current key", zap.Error(err))
 		}
 	}
 	return k.snap.Load().current, nil

@@ -66,3 +66,28 @@ func restartedServer(t *testing.T, env *testEnv, change func(*Config)) *Server {
 	}
 	return srv
 }
+
+// TestRotationFailureKeepsSigning: when the store is down as a rotation
+// falls due, tokens are still signed with the current key while it stays
+// published long enough; only later does signing fail.
+func TestRotationFailureKeepsSigning(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().Unix())
+	env := newTestServer(t, func(c *Config) { c.Now = func() time.Time { return time.Unix(clock.Load(), 0) } })
+	ctx := context.Background()
+	before, err := env.srv.keys.signer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.store.Close() // the store is down from here on
+
+	clock.Add(int64((keyLifetime - keyRotateBefore + time.Hour) / time.Second))
+	k, err := env.srv.keys.signer(ctx)
+	if err != nil || k.id != before.id {
+		t.Errorf("rotation due, store down: signer = %v, %v; want the current key", k, err)
+	}
+	clock.Add(int64((keyRotateBefore - 2*time.Hour) / time.Second)) // 23 h before the key expires
+	if k, err := env.srv.keys.signer(ctx); err == nil {
+		t.Errorf("key about to expire, store down: signer = %s, want an error", k.id)
+	}
+}
