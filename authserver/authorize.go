@@ -87,7 +87,11 @@ func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
 	req.Nonce = p.Get("nonce")
 	if len(req.State) > maxStateLen || len(req.Nonce) > maxStateLen {
 		// The request travels sealed through the browser; unbounded
-		// values would overflow the sealed form.
+		// values would overflow the sealed form. An oversized state is not
+		// sent back either.
+		if len(req.State) > maxStateLen {
+			req.State = ""
+		}
 		return req, oauthErr(codeInvalidRequest, "state and nonce are limited to 1024 bytes")
 	}
 	switch rt := p.Get("response_type"); {

@@ -273,5 +273,8 @@ func TestStateAndNonceLimits(t *testing.T) {
 		if q.Get("error") != "invalid_request" || q.Get("code") != "" {
 			t.Errorf("%s of %d bytes: redirect %.200v, want error=invalid_request", param, maxStateLen+1, q)
 		}
+		if want := map[string]string{"state": "", "nonce": "s"}[param]; q.Get("state") != want {
+			t.Errorf("%s of %d bytes: state in the redirect = %.20q…, want %q", param, maxStateLen+1, q.Get("state"), want)
+		}
 	}
 }

@@ -132,8 +132,9 @@ func clientCredentials(r *http.Request, p url.Values) (id, secret string, hasSec
 // checkSecret compares in constant time against the keyed hash, or the
 // remembered verified secret; anything else pays the full bcrypt cost and
 // counts as a failure of the client from addr. Failures are counted per
-// client and address, so that nobody can lock a client out by sending
-// wrong secrets for its public ID.
+// client and address, and per client with a higher limit, so that one
+// address cannot lock a client out by sending wrong secrets for its public
+// ID, and many addresses cannot guess without bound.
 func (s *Server) checkSecret(c *client, secret, addr string) bool {
 	presented := s.secrets.mac(secret)
 	key := c.ID + "\x00" + addr
@@ -147,7 +148,7 @@ func (s *Server) checkSecret(c *client, secret, addr string) bool {
 	if v := c.verified.Load(); v != nil && hmac.Equal(*v, presented) {
 		return true
 	}
-	if s.clientRL.blocked(key) {
+	if s.clientRL.blocked(key) || s.clientsRL.blocked(c.ID) {
 		s.log.Warn("client authentication rate limited", zap.String("client_id", c.ID))
 		return false
 	}
@@ -161,5 +162,6 @@ func (s *Server) checkSecret(c *client, secret, addr string) bool {
 
 func (s *Server) clientAuthFailed(c *client, key string) {
 	s.clientRL.fail(key)
+	s.clientsRL.fail(c.ID)
 	s.log.Info("client authentication failed", zap.String("client_id", c.ID))
 }

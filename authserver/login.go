@@ -75,7 +75,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	account := canonicalUsername(username)
 	fromHere := account + "\x00" + addr
 	if s.logins.blocked(fromHere) || s.addrs.blocked(addr) || s.accounts.blocked(account) {
-		s.log.Warn("login rate limited", zap.String("remote_addr", addr))
+		s.log.Warn("login rate limited", zap.String("remote_addr", r.RemoteAddr))
 		s.renderLogin(w, http.StatusTooManyRequests, sess, req, sealed, username, msgTooManyAttempts)
 		return
 	}
@@ -84,7 +84,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.logins.fail(fromHere)
 		s.addrs.fail(addr)
 		s.accounts.fail(account)
-		s.log.Info("login failed", zap.String("remote_addr", addr))
+		s.log.Info("login failed", zap.String("remote_addr", r.RemoteAddr))
 		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, username, msgBadLogin)
 		return
 	}

@@ -289,6 +289,9 @@ func TestLongUsername(t *testing.T) {
 	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, msgBadLogin) {
 		t.Errorf("status %d, want 401 with %q", p.status, msgBadLogin)
 	}
+	if n := len(env.srv.logins.m) + len(env.srv.accounts.m); n != 0 {
+		t.Errorf("%d rate-limit keys kept for the oversized username, want none", n)
+	}
 	if strings.Contains(p.body, strings.Repeat("a", maxUsernameLen)) {
 		t.Error("the oversized username was echoed back into the form")
 	}

@@ -3,6 +3,7 @@ package authserver
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -345,13 +346,14 @@ func TestTokenEndpointPostOnly(t *testing.T) {
 // was verified before, is not locked out.
 func TestClientAuthRateLimit(t *testing.T) {
 	cc := url.Values{"grant_type": {"client_credentials"}}
-	fail := func(env *testEnv) {
+	failFrom := func(env *testEnv, addr string) {
 		for i := 0; i < 20; i++ {
-			if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", "guess"}}); res.status != 401 {
-				t.Fatalf("guess %d: status %d, want 401", i, res.status)
+			if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", "guess"}, from: addr}); res.status != 401 {
+				t.Fatalf("guess %d from %s: status %d, want 401", i, addr, res.status)
 			}
 		}
 	}
+	fail := func(env *testEnv) { failFrom(env, "") }
 	t.Run("not verified before: locked", func(t *testing.T) {
 		env := newTestServer(t, nil)
 		fail(env)
@@ -363,6 +365,15 @@ func TestClientAuthRateLimit(t *testing.T) {
 		}
 		if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", hashedSecret}, from: "127.0.0.9"}); res.status != 200 {
 			t.Errorf("right secret from another address: status %d, want 200", res.status)
+		}
+	})
+	t.Run("guessing from many addresses: locked everywhere after 100", func(t *testing.T) {
+		env := newTestServer(t, nil)
+		for i := range 5 {
+			failFrom(env, fmt.Sprintf("127.0.3.%d", i+1))
+		}
+		if res := env.callToken(t, tokenCall{form: cc, basic: []string{"hashed-job", hashedSecret}, from: "127.0.4.1"}); res.status != 401 {
+			t.Errorf("right secret from a fresh address after 100 failures: status %d, want 401", res.status)
 		}
 	})
 	t.Run("verified before: still works", func(t *testing.T) {
