@@ -3,6 +3,7 @@ package token_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -68,16 +69,28 @@ func TestRevocationList(t *testing.T) {
 		t.Fatal("zero list is not empty")
 	}
 	now := time.Now()
-	l.Add("a", now.Add(time.Hour))
-	l.Add("gone", now.Add(-time.Second)) // already expired: dropped by the next Add
-	if !l.Contains("a") || !l.Contains("gone") || l.Contains("b") {
-		t.Fatalf("Contains after Add: a=%v gone=%v b=%v", l.Contains("a"), l.Contains("gone"), l.Contains("b"))
+	if !l.Add("a", now.Add(time.Hour)) {
+		t.Error("first Add of a reported it as known")
+	}
+	l.Add("gone", now.Add(-time.Second)) // its token has expired already
+	if !l.Contains("a") || l.Contains("b") {
+		t.Fatalf("Contains: a=%v b=%v, want true, false", l.Contains("a"), l.Contains("b"))
 	}
 	if l.Add("a", now.Add(time.Hour)) {
 		t.Error("second Add of a reported it as new")
 	}
-	l.Add("b", now.Add(time.Hour))
-	if l.Contains("gone") || l.Len() != 2 {
-		t.Errorf("expired entry kept: gone=%v len=%d, want false, 2", l.Contains("gone"), l.Len())
+	// Many revocations at once (anyone can replay their own codes): all
+	// of them hold, and expired ones are dropped as their shards change.
+	for i := range 5000 {
+		l.Add(fmt.Sprintf("bulk-%d", i), now.Add(time.Hour))
+	}
+	for i := range 5000 {
+		if id := fmt.Sprintf("bulk-%d", i); !l.Contains(id) {
+			t.Fatalf("%s not revoked after a bulk Add", id)
+		}
+	}
+	// 5000 Adds over 64 shards reach every shard, the expired entry's too.
+	if n := l.Len(); n != 5001 || l.Contains("gone") {
+		t.Errorf("Len = %d, gone = %v; want 5001 (a and the bulk) and the expired entry dropped", n, l.Contains("gone"))
 	}
 }
