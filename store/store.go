@@ -110,10 +110,10 @@ type Store interface {
 	// RevokeToken records r. Revoking a token again keeps the first record
 	// and is not an error.
 	RevokeToken(ctx context.Context, r Revocation) error
-	// Revocations lists the revocations that have not expired at now
-	// (ExpiresAt after now), ordered by token ID. Revocations are rare, so
-	// callers may poll the whole list.
-	Revocations(ctx context.Context, now time.Time) ([]Revocation, error)
+	// Revocations lists the revocations recorded at or after since
+	// (RevokedAt) that have not expired at now (ExpiresAt after now),
+	// ordered by token ID byte by byte. A zero since lists all in force.
+	Revocations(ctx context.Context, since, now time.Time) ([]Revocation, error)
 
 	// DeleteExpired removes codes and revocations that expired before now
 	// (ExpiresAt at or before now; codes redeemed or not) and returns how

@@ -104,6 +104,10 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		{"Consents", func() error { _, err := s.Consents(ctx, "alice"); return err }},
 		{"DeleteConsent", func() error { return s.DeleteConsent(ctx, "alice", "p") }},
 		{"DeleteExpired", func() error { _, err := s.DeleteExpired(ctx, base); return err }},
+		{"RevokeToken", func() error {
+			return s.RevokeToken(ctx, store.Revocation{TokenID: "t", RevokedAt: base, ExpiresAt: base})
+		}},
+		{"Revocations", func() error { _, err := s.Revocations(ctx, time.Time{}, base); return err }},
 	}
 	for _, c := range calls {
 		if err := c.call(); !errors.Is(err, context.Canceled) {

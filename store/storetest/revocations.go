@@ -10,41 +10,84 @@ import (
 
 func testRevocations(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	if got, err := s.Revocations(ctx, base); err != nil || len(got) != 0 {
+	if got, err := s.Revocations(ctx, time.Time{}, base); err != nil || len(got) != 0 {
 		t.Fatalf("Revocations of an empty store = %v, %v; want none", got, err)
 	}
-	b := store.Revocation{TokenID: "jti-b", RevokedAt: base, ExpiresAt: base.Add(10 * time.Minute)}
-	a := store.Revocation{TokenID: "jti-a", RevokedAt: base.Add(time.Second), ExpiresAt: base.Add(time.Minute)}
-	for _, r := range []store.Revocation{b, a} {
+	// IDs whose byte order differs from a linguistic collation's.
+	recs := []store.Revocation{
+		{TokenID: "a_c", RevokedAt: base, ExpiresAt: base.Add(10 * time.Minute)},
+		{TokenID: "ab", RevokedAt: base.Add(time.Second), ExpiresAt: base.Add(time.Minute)},
+		{TokenID: "A-d", RevokedAt: base.Add(2 * time.Second), ExpiresAt: base.Add(10 * time.Minute)},
+		{TokenID: "aB", RevokedAt: base.Add(3 * time.Second), ExpiresAt: base.Add(10 * time.Minute)},
+	}
+	for _, r := range recs {
 		if err := s.RevokeToken(ctx, r); err != nil {
 			t.Fatalf("RevokeToken(%s) = %v", r.TokenID, err)
 		}
 	}
-	// Revoking again is not an error and keeps the first record.
-	again := b
-	again.RevokedAt = base.Add(time.Hour)
+	// Revoking again is not an error and keeps the first record whole.
+	again := recs[0]
+	again.RevokedAt, again.ExpiresAt = base.Add(time.Hour), base.Add(time.Hour)
 	if err := s.RevokeToken(ctx, again); err != nil {
 		t.Fatalf("second RevokeToken = %v; want nil", err)
 	}
-	got, err := s.Revocations(ctx, base)
-	if err != nil || len(got) != 2 {
-		t.Fatalf("Revocations = %v, %v; want 2", got, err)
+
+	got, err := s.Revocations(ctx, time.Time{}, base)
+	if err != nil {
+		t.Fatalf("Revocations = %v", err)
 	}
-	for i, want := range []store.Revocation{a, b} {
-		if got[i].TokenID != want.TokenID {
-			t.Errorf("Revocations[%d] = %s; want %s (ordered by token ID)", i, got[i].TokenID, want.TokenID)
+	byID := map[string]store.Revocation{}
+	for _, r := range recs {
+		byID[r.TokenID] = r
+	}
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.TokenID)
+		want := byID[r.TokenID]
+		checkTime(t, r.TokenID+" RevokedAt", r.RevokedAt, want.RevokedAt)
+		checkTime(t, r.TokenID+" ExpiresAt", r.ExpiresAt, want.ExpiresAt)
+	}
+	checkIDs(t, "Revocations (byte order)", ids, "A-d", "aB", "a_c", "ab")
+
+	// since selects by RevokedAt, inclusive; now by ExpiresAt, exclusive.
+	got, err = s.Revocations(ctx, base.Add(2*time.Second), base)
+	checkIDs(t, "Revocations since the third", idsOf(got, err, t), "A-d", "aB")
+	got, err = s.Revocations(ctx, time.Time{}, base.Add(time.Minute))
+	checkIDs(t, "Revocations at ab's expiry", idsOf(got, err, t), "A-d", "aB", "a_c")
+
+	// DeleteExpired removes expired revocations together with codes.
+	code := newCode("expired-code")
+	code.ExpiresAt = base.Add(time.Second)
+	mustCreateCode(t, s, code)
+	if n, err := s.DeleteExpired(ctx, base.Add(time.Minute)); err != nil || n != 2 {
+		t.Errorf("DeleteExpired at ab's expiry = %d, %v; want 2 (one code, one revocation)", n, err)
+	}
+	got, err = s.Revocations(ctx, time.Time{}, base)
+	checkIDs(t, "Revocations after DeleteExpired", idsOf(got, err, t), "A-d", "aB", "a_c")
+}
+
+func idsOf(rs []store.Revocation, err error, t *testing.T) []string {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("Revocations = %v", err)
+	}
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.TokenID)
+	}
+	return ids
+}
+
+func checkIDs(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s = %q; want %q", what, got, want)
+		return
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("%s = %q; want %q", what, got, want)
+			return
 		}
-		checkTime(t, want.TokenID+" RevokedAt", got[i].RevokedAt, stored(want.RevokedAt))
-		checkTime(t, want.TokenID+" ExpiresAt", got[i].ExpiresAt, stored(want.ExpiresAt))
-	}
-	// At a's expiry only b is in force; DeleteExpired then removes a.
-	if got, err := s.Revocations(ctx, a.ExpiresAt); err != nil || len(got) != 1 || got[0].TokenID != "jti-b" {
-		t.Errorf("Revocations at a's expiry = %v, %v; want only jti-b", got, err)
-	}
-	if n, err := s.DeleteExpired(ctx, a.ExpiresAt); err != nil || n != 1 {
-		t.Errorf("DeleteExpired at a's expiry = %d, %v; want 1", n, err)
-	}
-	if got, err := s.Revocations(ctx, base); err != nil || len(got) != 1 {
-		t.Errorf("Revocations after DeleteExpired = %v, %v; want only jti-b", got, err)
 	}
 }

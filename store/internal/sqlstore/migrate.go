@@ -69,6 +69,7 @@ var migrations = []migration{
 				expires_at BIGINT NOT NULL
 			)`,
 			`CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at)`,
+			`CREATE INDEX revoked_tokens_revoked_at ON revoked_tokens (revoked_at)`,
 		},
 	},
 }

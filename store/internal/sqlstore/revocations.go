@@ -18,11 +18,12 @@ func (s *Store) RevokeToken(ctx context.Context, r store.Revocation) error {
 	return nil
 }
 
-// Revocations lists the revocations still in force at now.
-func (s *Store) Revocations(ctx context.Context, now time.Time) ([]store.Revocation, error) {
-	const q = `SELECT token_id, revoked_at, expires_at FROM revoked_tokens
-		WHERE expires_at > ? ORDER BY token_id`
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(q), toMicros(now))
+// Revocations lists the revocations recorded since since and still in
+// force at now.
+func (s *Store) Revocations(ctx context.Context, since, now time.Time) ([]store.Revocation, error) {
+	q := `SELECT token_id, revoked_at, expires_at FROM revoked_tokens
+		WHERE revoked_at >= ? AND expires_at > ? ORDER BY token_id COLLATE ` + s.d.BinaryCollation
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(q), toMicros(since), toMicros(now))
 	if err != nil {
 		return nil, s.errorf("listing revocations", err)
 	}
