@@ -61,7 +61,7 @@ func TestReplayedCodeRevokesItsToken(t *testing.T) {
 	}
 
 	// Another instance learns of it from the store.
-	recs, err := env.store.Revocations(ctx, env.srv.now())
+	recs, err := env.store.Revocations(ctx, time.Time{}, env.srv.now())
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("store revocations = %v, %v; want one", recs, err)
 	}

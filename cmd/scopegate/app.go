@@ -46,7 +46,7 @@ func newApp(ctx context.Context, f *config.File, logger *zap.Logger) (_ *app, er
 	}()
 
 	revoked := new(token.RevocationList)
-	if _, err := loadRevocations(ctx, st, revoked); err != nil {
+	if _, err := loadRevocations(ctx, st, revoked, time.Time{}); err != nil {
 		return nil, err
 	}
 	asCfg := authserverConfig(f, st, logger)

@@ -34,7 +34,7 @@ func TestRevocationsReachOtherInstances(t *testing.T) {
 	revoke("already-expired", now.Add(-time.Second))
 
 	list := new(token.RevocationList)
-	if n, err := loadRevocations(ctx, st, list); err != nil || n != 1 {
+	if n, err := loadRevocations(ctx, st, list, time.Time{}); err != nil || n != 1 {
 		t.Fatalf("loadRevocations = %d, %v; want 1 (the expired one skipped)", n, err)
 	}
 	if !list.Contains("before-start") || list.Contains("already-expired") {
