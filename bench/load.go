@@ -159,8 +159,8 @@ func report(ctx context.Context, bare *child, sg *scopegate, op *reference, dura
 	drive(ctx, "warm-up", conns, duration/5, func(w, n int) bool { return get(client, sg.url+"/photos/42", tokens[(w*31+n)%len(tokens)]) })
 
 	// The phases take turns, round after round, so that whatever else the
-	// machine does falls on all three alike; the round with the median
-	// ratio is shown, and every round's ratios after it.
+	// machine does falls on all three alike. Each phase's median round is
+	// shown (the ratios are of medians), then every round's own ratios.
 	sgPID := sg.cmd.Process.Pid
 	phases := []struct {
 		pid int
