@@ -278,3 +278,17 @@ func TestStateAndNonceLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadAuthorizeIssuesNoCode: a HEAD of an authorization URL by a
+// signed-in browser that already consented gets 405, not a code.
+func TestHeadAuthorizeIssuesNoCode(t *testing.T) {
+	env := newTestServer(t, nil)
+	b := newBrowser(t, env)
+	v := url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"photos.read"}}
+	redirectParams(t, b.authorize(env.authURL(v), "alice", alicePassword))
+	req, _ := http.NewRequest(http.MethodHead, env.authURL(v), nil)
+	p := b.do(req)
+	if p.status != http.StatusMethodNotAllowed || p.header.Get("Location") != "" {
+		t.Errorf("HEAD: status %d Location %q, want 405 and no redirect", p.status, p.header.Get("Location"))
+	}
+}

@@ -236,6 +236,12 @@ func (s *Server) Mount(mux *http.ServeMux) {
 
 	mux.Handle("GET /oauth2/authorize", page(s.handleAuthorize))
 	mux.Handle("POST /oauth2/authorize", page(s.handleAuthorize))
+	// "GET" would also serve HEAD, and a HEAD (a link checker, a prefetch)
+	// must not spend the user's session on a code.
+	mux.Handle("HEAD /oauth2/authorize", page(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, POST")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	}))
 	mux.Handle("GET /oauth2/login", page(s.handleLoginPage))
 	mux.Handle("POST /oauth2/login", page(s.handleLogin))
 	mux.Handle("GET /oauth2/consent", page(s.handleConsentPage))
