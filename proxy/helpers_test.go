@@ -116,7 +116,9 @@ type env struct {
 func newEnv(t testing.TB, mod func(*proxy.Config)) *env {
 	t.Helper()
 	e := &env{t: t, back: newBackend(t), key: tokentest.NewKey(t)}
-	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: testIssuer, Audience: testAudience, Keys: e.key.KeySet()}}})
+	// A revocation list, empty, as cmd/scopegate wires one.
+	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: testIssuer, Audience: testAudience,
+		Keys: e.key.KeySet(), Revoked: new(token.RevocationList)}}})
 	if err != nil {
 		t.Fatalf("token.NewVerifier: %v", err)
 	}

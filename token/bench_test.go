@@ -2,6 +2,7 @@ package token_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,8 +13,14 @@ import (
 func newBenchVerifier(b *testing.B, cacheSize int) (*token.Verifier, *tokentest.Key) {
 	b.Helper()
 	key := tokentest.NewKey(b)
+	// As in production (cmd/scopegate), with revocations of other tokens
+	// in the list, so every call pays for the revocation lookup.
+	revoked := new(token.RevocationList)
+	for i := range 1000 {
+		revoked.Add(fmt.Sprintf("revoked-%d", i), time.Now().Add(time.Hour))
+	}
 	v, err := token.NewVerifier(token.Config{
-		Issuers:   []token.Issuer{{URL: issuerA, Audience: audGW, Keys: key.KeySet()}},
+		Issuers:   []token.Issuer{{URL: issuerA, Audience: audGW, Keys: key.KeySet(), Revoked: revoked}},
 		CacheSize: cacheSize,
 	})
 	if err != nil {
