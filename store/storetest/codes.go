@@ -42,7 +42,7 @@ func checkCode(t *testing.T, what string, got, want store.AuthCode) {
 		got.CodeChallengeMethod != want.CodeChallengeMethod || got.Nonce != want.Nonce {
 		t.Errorf("%s = %+v; want %+v", what, got, want)
 	}
-	checkScopes(t, what+".Scopes", got.Scopes, want.Scopes)
+	checkStrings(t, what+".Scopes", got.Scopes, want.Scopes)
 	checkTime(t, what+".AuthTime", got.AuthTime, want.AuthTime)
 	checkTime(t, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTime(t, what+".ExpiresAt", got.ExpiresAt, want.ExpiresAt)

@@ -22,7 +22,7 @@ func checkConsent(t *testing.T, what string, got, want store.Consent) {
 	if got.Subject != want.Subject || got.ClientID != want.ClientID {
 		t.Errorf("%s is for (%s, %s); want (%s, %s)", what, got.Subject, got.ClientID, want.Subject, want.ClientID)
 	}
-	checkScopes(t, what+".Scopes", got.Scopes, want.Scopes)
+	checkStrings(t, what+".Scopes", got.Scopes, want.Scopes)
 	checkTime(t, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTime(t, what+".UpdatedAt", got.UpdatedAt, want.UpdatedAt)
 }

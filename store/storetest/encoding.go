@@ -66,7 +66,7 @@ func testScopesRoundTrip(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("%s: RedeemAuthCode: %v", tc.name, err)
 		}
-		checkScopes(t, tc.name+": code scopes", got.Scopes, tc.scopes)
+		checkStrings(t, tc.name+": code scopes", got.Scopes, tc.scopes)
 
 		consent := store.Consent{Subject: "alice", ClientID: c.ID, Scopes: tc.scopes, CreatedAt: base, UpdatedAt: base}
 		mustSaveConsent(t, s, consent)
@@ -74,7 +74,7 @@ func testScopesRoundTrip(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("%s: Consent: %v", tc.name, err)
 		}
-		checkScopes(t, tc.name+": consent scopes", gotConsent.Scopes, tc.scopes)
+		checkStrings(t, tc.name+": consent scopes", gotConsent.Scopes, tc.scopes)
 	}
 }
 

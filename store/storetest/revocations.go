@@ -47,13 +47,13 @@ func testRevocations(t *testing.T, s store.Store) {
 		checkTime(t, r.TokenID+" RevokedAt", r.RevokedAt, want.RevokedAt)
 		checkTime(t, r.TokenID+" ExpiresAt", r.ExpiresAt, want.ExpiresAt)
 	}
-	checkIDs(t, "Revocations (byte order)", ids, "A-d", "aB", "a_c", "ab")
+	checkStrings(t, "Revocations (byte order)", ids, []string{"A-d", "aB", "a_c", "ab"})
 
 	// since selects by RevokedAt, inclusive; now by ExpiresAt, exclusive.
 	got, err = s.Revocations(ctx, base.Add(2*time.Second), base)
-	checkIDs(t, "Revocations since the third", idsOf(got, err, t), "A-d", "aB")
+	checkStrings(t, "Revocations since the third", idsOf(got, err, t), []string{"A-d", "aB"})
 	got, err = s.Revocations(ctx, time.Time{}, base.Add(time.Minute))
-	checkIDs(t, "Revocations at ab's expiry", idsOf(got, err, t), "A-d", "aB", "a_c")
+	checkStrings(t, "Revocations at ab's expiry", idsOf(got, err, t), []string{"A-d", "aB", "a_c"})
 
 	// DeleteExpired removes expired revocations together with codes.
 	code := newCode("expired-code")
@@ -63,7 +63,7 @@ func testRevocations(t *testing.T, s store.Store) {
 		t.Errorf("DeleteExpired at ab's expiry = %d, %v; want 2 (one code, one revocation)", n, err)
 	}
 	got, err = s.Revocations(ctx, time.Time{}, base)
-	checkIDs(t, "Revocations after DeleteExpired", idsOf(got, err, t), "A-d", "aB", "a_c")
+	checkStrings(t, "Revocations after DeleteExpired", idsOf(got, err, t), []string{"A-d", "aB", "a_c"})
 }
 
 func idsOf(rs []store.Revocation, err error, t *testing.T) []string {
@@ -76,18 +76,4 @@ func idsOf(rs []store.Revocation, err error, t *testing.T) []string {
 		ids = append(ids, r.TokenID)
 	}
 	return ids
-}
-
-func checkIDs(t *testing.T, what string, got []string, want ...string) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s = %q; want %q", what, got, want)
-		return
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			t.Errorf("%s = %q; want %q", what, got, want)
-			return
-		}
-	}
 }

@@ -62,7 +62,8 @@ func checkTime(t *testing.T, what string, got, want time.Time) {
 	}
 }
 
-func checkScopes(t *testing.T, what string, got, want []string) {
+// checkStrings compares two ordered lists of strings.
+func checkStrings(t *testing.T, what string, got, want []string) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s = %q; want %q", what, got, want)
