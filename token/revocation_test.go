@@ -94,3 +94,25 @@ func TestRevocationList(t *testing.T) {
 		t.Errorf("Len = %d, gone = %v; want 5001 (a and the bulk) and the expired entry dropped", n, l.Contains("gone"))
 	}
 }
+
+// TestRevokedTokenCostsNoSignature: a holder who keeps sending a revoked
+// token does not make the verifier check its signature again and again.
+func TestRevokedTokenCostsNoSignature(t *testing.T) {
+	revoked := new(token.RevocationList)
+	f, ks := newCountingFixture(t, func(c *token.Config) { c.Issuers[0].Revoked = revoked })
+	claims := f.claimsA()
+	raw := f.keyA.Sign(t, claims)
+	if _, err := f.v.Verify(context.Background(), raw); err != nil {
+		t.Fatalf("Verify before revocation = %v", err)
+	}
+	revoked.Add(claims.ID, claims.Expiry)
+	before := ks.calls.Load()
+	for range 5 {
+		if _, err := f.v.Verify(context.Background(), raw); !errors.Is(err, token.ErrRevoked) {
+			t.Fatalf("Verify of the revoked token = %v; want ErrRevoked", err)
+		}
+	}
+	if n := ks.calls.Load() - before; n != 0 {
+		t.Errorf("%d signature checks for 5 calls with a revoked token; want 0", n)
+	}
+}
