@@ -137,31 +137,30 @@ func clientCredentials(r *http.Request, p url.Values) (id, secret string, hasSec
 // ID, and many addresses cannot guess without bound.
 func (s *Server) checkSecret(c *client, secret, addr string) bool {
 	presented := s.secrets.mac(secret)
-	key := c.ID + "\x00" + addr
 	if c.secretMAC != nil {
 		if hmac.Equal(c.secretMAC, presented) {
 			return true
 		}
-		s.clientAuthFailed(c, key)
+		s.clientAuthFailed(c, addr)
 		return false
 	}
 	if v := c.verified.Load(); v != nil && hmac.Equal(*v, presented) {
 		return true
 	}
-	if s.clientRL.blocked(key) || s.clientsRL.blocked(c.ID) {
+	if s.clientRL.blocked(pairKey(c.ID, addr)) || s.clientsRL.blocked(c.ID) {
 		s.log.Warn("client authentication rate limited", zap.String("client_id", c.ID))
 		return false
 	}
 	if bcrypt.CompareHashAndPassword(c.secretHash, []byte(secret)) != nil {
-		s.clientAuthFailed(c, key)
+		s.clientAuthFailed(c, addr)
 		return false
 	}
 	c.verified.Store(&presented)
 	return true
 }
 
-func (s *Server) clientAuthFailed(c *client, key string) {
-	s.clientRL.fail(key)
+func (s *Server) clientAuthFailed(c *client, addr string) {
+	s.clientRL.fail(pairKey(c.ID, addr))
 	s.clientsRL.fail(c.ID)
 	s.log.Info("client authentication failed", zap.String("client_id", c.ID))
 }

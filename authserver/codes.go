@@ -80,9 +80,8 @@ func codeTokenID(codeID string) string {
 // valid here, then in the store for the other instances. The store write
 // outlives the request, whose caller may already have hung up.
 func (s *Server) revokeCodeToken(ctx context.Context, ac store.AuthCode, now time.Time) error {
-	// The gateway accepts a token up to its leeway past expiry. Every
-	// instance is assumed to run one config, so one access_token_ttl.
-	until := ac.RedeemedAt.Add(s.atTTL + token.DefaultLeeway)
+	// Every instance is assumed to run one config, so one access_token_ttl.
+	until := ac.RedeemedAt.Add(s.AcceptedTokenLifetime())
 	jti := codeTokenID(ac.ID)
 	s.revoked.Add(jti, until)
 	rec := store.Revocation{TokenID: jti, RevokedAt: now.UTC(), ExpiresAt: until}
@@ -91,3 +90,10 @@ func (s *Server) revokeCodeToken(ctx context.Context, ac store.AuthCode, now tim
 	}
 	return nil
 }
+
+// AcceptedTokenLifetime is how long after issue a verifier may still
+// accept this server's access tokens: their lifetime plus the default
+// leeway. Redeemed codes must stay in the store that long past their
+// expiry, so that a late replay is recognised and revokes the token it
+// issued (RFC 9700 §4.2.4).
+func (s *Server) AcceptedTokenLifetime() time.Duration { return s.atTTL + token.DefaultLeeway }

@@ -58,10 +58,13 @@ type keyring struct {
 	mu         sync.Mutex // serialises loads
 	lastReload time.Time
 	rotating   sync.Mutex // one rotation at a time, see rotateIfDue
+	// tokenTTL is how long the tokens a key signs live; a key is never
+	// used within tokenTTL of leaving the JWKS.
+	tokenTTL time.Duration
 }
 
-func newKeyring(ctx context.Context, st store.Store, now func() time.Time, log *zap.Logger) (*keyring, error) {
-	k := &keyring{store: st, now: now, log: log}
+func newKeyring(ctx context.Context, st store.Store, tokenTTL time.Duration, now func() time.Time, log *zap.Logger) (*keyring, error) {
+	k := &keyring{store: st, tokenTTL: tokenTTL, now: now, log: log}
 	if err := k.load(ctx); err != nil {
 		return nil, err
 	}
@@ -165,13 +168,12 @@ func parseSigningKey(sk store.SigningKey) (parsedKey, error) {
 
 // signer returns the current key, rotating first when it is due. A
 // rotation that fails (the store is down) does not stop signing while the
-// current key stays published longer than any token it signs can live
-// (access_token_ttl is at most 24 h).
+// current key stays published longer than the tokens it signs live.
 func (k *keyring) signer(ctx context.Context) (*signingKey, error) {
 	if k.needsRotation() {
 		if err := k.rotateIfDue(ctx); err != nil {
 			cur := k.snap.Load().current
-			if cur == nil || !k.now().Before(cur.expires.Add(-24*time.Hour)) {
+			if cur == nil || !k.now().Before(cur.expires.Add(-k.tokenTTL)) {
 				return nil, err
 			}
 			k.log.Warn("signing key rotation failed; signing with the current key", zap.Error(err))

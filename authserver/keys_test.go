@@ -69,7 +69,7 @@ func restartedServer(t *testing.T, env *testEnv, change func(*Config)) *Server {
 
 // TestRotationFailureKeepsSigning: when the store is down as a rotation
 // falls due, tokens are still signed with the current key while it stays
-// published long enough; only later does signing fail.
+// published longer than they live; only later does signing fail.
 func TestRotationFailureKeepsSigning(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Now().Unix())
@@ -86,7 +86,9 @@ func TestRotationFailureKeepsSigning(t *testing.T) {
 	if err != nil || k.id != before.id {
 		t.Errorf("rotation due, store down: signer = %v, %v; want the current key", k, err)
 	}
-	clock.Add(int64((keyRotateBefore - 2*time.Hour) / time.Second)) // 23 h before the key expires
+	// Closer to the key's expiry than a token lives: its tokens would
+	// outlive it in the JWKS.
+	clock.Add(int64((keyRotateBefore - time.Hour - DefaultAccessTokenTTL/2) / time.Second))
 	if k, err := env.srv.keys.signer(ctx); err == nil {
 		t.Errorf("key about to expire, store down: signer = %s, want an error", k.id)
 	}

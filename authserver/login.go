@@ -73,7 +73,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account := canonicalUsername(username)
-	fromHere := account + "\x00" + addr
+	fromHere := pairKey(account, addr)
 	if s.logins.blocked(fromHere) || s.addrs.blocked(addr) || s.accounts.blocked(account) {
 		s.log.Warn("login rate limited", zap.String("remote_addr", r.RemoteAddr))
 		s.renderLogin(w, http.StatusTooManyRequests, sess, req, sealed, username, msgTooManyAttempts)

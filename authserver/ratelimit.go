@@ -27,6 +27,10 @@ type failWindow struct {
 	n     int
 }
 
+// pairKey is the limiter key of a name and a client address. Addresses
+// never hold NUL, so two different pairs cannot make the same key.
+func pairKey(a, b string) string { return a + "\x00" + b }
+
 func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
 	return &limiter{max: max, window: window, now: now, maxKeys: limiterMaxKeys, m: map[string]*failWindow{}}
 }

@@ -117,9 +117,10 @@ type Server struct {
 	cookies *securecookie.SecureCookie // session cookie
 	pending *securecookie.SecureCookie // sealed authorization requests
 	csrfKey []byte
-	// credentialKey keys the password-hash fingerprint in sessions.
-	credentialKey []byte
-	dummyHash     []byte // bcrypt hash compared for unknown users
+	// credentials fingerprints each user's password hash, by canonical
+	// username; sessions carry the fingerprint of their login.
+	credentials map[string][]byte
+	dummyHash   []byte // bcrypt hash compared for unknown users
 
 	revoked   *token.RevocationList
 	secrets   *secretChecker
@@ -191,7 +192,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.dummyHash, err = dummyPasswordHash(cfg.Users); err != nil {
 		return nil, err
 	}
-	if s.keys, err = newKeyring(ctx, s.store, s.now, s.log); err != nil {
+	if s.keys, err = newKeyring(ctx, s.store, s.atTTL, s.now, s.log); err != nil {
 		return nil, err
 	}
 	if s.revoked == nil {

@@ -61,13 +61,26 @@ func (s *Server) initCookies(ctx context.Context, hashKey, blockKey []byte) erro
 	// pass the 4 KB cookie limit: a request with the largest state and
 	// nonce (maxStateLen each) seals to about 4.4 KB.
 	s.pending = securecookie.New(hashKey, blockKey).MaxAge(int(pendingLifetime / time.Second)).MaxLength(8192)
-	mac := hmac.New(sha256.New, hashKey)
-	mac.Write([]byte("scopegate csrf v1"))
-	s.csrfKey = mac.Sum(nil)
-	mac = hmac.New(sha256.New, hashKey)
-	mac.Write([]byte("scopegate session credential v1"))
-	s.credentialKey = mac.Sum(nil)
+	s.csrfKey = subkey(hashKey, "scopegate csrf v1")
+	// The users are fixed for the process's life, so their fingerprints
+	// are computed once rather than on every session read.
+	credKey := subkey(hashKey, "scopegate session credential v1")
+	s.credentials = make(map[string][]byte, len(s.users))
+	for name, u := range s.users {
+		mac := hmac.New(sha256.New, credKey)
+		mac.Write([]byte(name))
+		mac.Write([]byte{0})
+		mac.Write([]byte(u.PasswordHash))
+		s.credentials[name] = mac.Sum(nil)[:16]
+	}
 	return nil
+}
+
+// subkey derives an independent key for one purpose from the cookie hash key.
+func subkey(key []byte, purpose string) []byte {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }
 
 func (s *Server) storedSecret(ctx context.Context, name string, size int) ([]byte, error) {
@@ -104,26 +117,12 @@ func (s *Server) readSession(r *http.Request) *session {
 	}
 	if sess.Username != "" {
 		// hmac.Equal(nil, nil) is true, so a missing user is checked apart.
-		want := s.credential(sess.Username)
-		if want == nil || !hmac.Equal(sess.Credential, want) {
+		want, ok := s.credentials[sess.Username]
+		if !ok || !hmac.Equal(sess.Credential, want) {
 			return nil
 		}
 	}
 	return &sess
-}
-
-// credential fingerprints username's current password hash; nil when the
-// user no longer exists, which no session fingerprint equals.
-func (s *Server) credential(username string) []byte {
-	u := s.users[username]
-	if u == nil {
-		return nil
-	}
-	mac := hmac.New(sha256.New, s.credentialKey)
-	mac.Write([]byte(username))
-	mac.Write([]byte{0})
-	mac.Write([]byte(u.PasswordHash))
-	return mac.Sum(nil)[:16]
 }
 
 // anonymousSession returns the current session, creating a signed-out one
@@ -139,7 +138,7 @@ func (s *Server) anonymousSession(w http.ResponseWriter, r *http.Request) (*sess
 // startSession replaces whatever session the browser had with a new one
 // for username, under a new ID.
 func (s *Server) startSession(w http.ResponseWriter, username string) (*session, error) {
-	sess := &session{ID: randomToken(32), Username: username, AuthTime: s.now().Unix(), Credential: s.credential(username)}
+	sess := &session{ID: randomToken(32), Username: username, AuthTime: s.now().Unix(), Credential: s.credentials[username]}
 	return sess, s.writeSession(w, sess)
 }
 

@@ -1,7 +1,8 @@
 // Package store owns persistence for the authorization server: signing
-// keys, named secrets, authorization codes, consents and revoked tokens. It defines the
-// [Store] interface and its value types; backends live in subpackages
-// (store/sqlite, store/postgres) and all of them pass store/storetest.
+// keys, named secrets, authorization codes, consents and revoked tokens.
+// It defines the [Store] interface and its value types; backends live in
+// subpackages (store/sqlite, store/postgres) and all of them pass
+// store/storetest.
 //
 // The store knows nothing about OAuth flows. Users and clients come from the
 // config file, not from here.

@@ -72,7 +72,7 @@ func serve(ctx context.Context, f *config.File, logger *zap.Logger, started func
 	}
 	tidyCtx, stopTidy := context.WithCancel(ctx)
 	defer stopTidy()
-	go keepTidy(tidyCtx, a.store, codeRetention(f), logger)
+	go keepTidy(tidyCtx, a.store, a.auth.AcceptedTokenLifetime(), logger)
 	go followRevocations(tidyCtx, a.store, a.revoked, revocationPollInterval, logger)
 	if started != nil {
 		started(publicLn.Addr(), adminLn.Addr())
