@@ -6,7 +6,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-# cmd/scopegate/dockerfile_test.go runs this exact command; keep it on one line.
+# .ci/static-build.sh runs this exact command; keep it on one line.
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/scopegate ./cmd/scopegate
 
 FROM gcr.io/distroless/static-debian12:nonroot

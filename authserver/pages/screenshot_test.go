@@ -64,20 +64,26 @@ func TestScreenshots(t *testing.T) {
 		label string
 		w, h  int
 	}{{"desktop", 1280, 900}, {"mobile", 390, 844}}
-	for _, name := range names {
-		for _, s := range sizes {
-			take(t, chromium, srv.URL, dir, name, s.label, s.w, s.h, false)
+	// Each Chromium mostly waits on its own start-up, so the shots run in
+	// parallel subtests; the group ends before the server closes.
+	t.Run("pages", func(t *testing.T) {
+		for _, name := range names {
+			for _, s := range sizes {
+				take(t, chromium, srv.URL, dir, name, s.label, s.w, s.h, false)
+			}
 		}
-	}
-	// One page in dark mode is enough to catch a broken palette.
-	take(t, chromium, srv.URL, dir, "consent", "dark-mobile", 390, 844, true)
+		// One page in dark mode is enough to catch a broken palette.
+		take(t, chromium, srv.URL, dir, "consent", "dark-mobile", 390, 844, true)
+	})
 }
 
 func take(t *testing.T, chromium, base, dir, name, label string, w, h int, dark bool) {
-	t.Helper()
-	file := filepath.Join(dir, name+"-"+label+".png")
-	screenshot(t, chromium, base+"/page/"+name, file, w, h, dark)
-	t.Logf("screenshot: %s", file)
+	t.Run(name+"-"+label, func(t *testing.T) {
+		t.Parallel()
+		file := filepath.Join(dir, name+"-"+label+".png")
+		screenshot(t, chromium, base+"/page/"+name, file, w, h, dark)
+		t.Logf("screenshot: %s", file)
+	})
 }
 
 func findChromium() string {

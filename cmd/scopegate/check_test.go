@@ -71,6 +71,7 @@ gateway:
 }
 
 func TestHashPassword(t *testing.T) {
+	t.Parallel() // waits on Chromium or bcrypt; overlaps with the rest
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"hash-password"}, strings.NewReader("s3cret photos\n"), &out, &out); err != nil {
 		t.Fatal(err)

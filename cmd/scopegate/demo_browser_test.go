@@ -67,6 +67,7 @@ func (s *syncBuffer) String() string {
 // photo list fetched through the gateway → a print order → the upload the
 // token does not allow, refused by the gateway with 403.
 func TestDemoInBrowser(t *testing.T) {
+	t.Parallel() // waits on Chromium or bcrypt; overlaps with the rest
 	if testing.Short() {
 		t.Skip("starts Chromium; skipped with -short")
 	}
