@@ -18,7 +18,7 @@ const (
 )
 
 func (d *decoder) authServer(n *yaml.Node) AuthServer {
-	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "branding", "session_secret")
+	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "resources", "branding", "session_secret")
 	a := AuthServer{Issuer: DefaultIssuer, AccessTokenTTL: DefaultAccessTokenTTL}
 	if t, ok := d.str(f.get("issuer")); ok {
 		if p := issuerProblem(t.value, true); p != "" {
@@ -40,6 +40,7 @@ func (d *decoder) authServer(n *yaml.Node) AuthServer {
 		a.AccessTokenTTL = ttl
 	}
 	a.Scopes = d.scopes(f.get("scopes"))
+	a.Resources = d.resources(f.get("resources"), a.Scopes)
 	users := d.users(f.get("users"))
 	a.Users = users.list
 	a.Clients = d.clients(f.get("clients"), users.byName, a.Scopes)

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/scopegate/scopegate/policy"
 )
 
@@ -48,11 +50,38 @@ type AuthServer struct {
 	Users          []User
 	Clients        []Client
 	Scopes         []Scope // in file order, which is the order shown on the consent page
-	Branding       Branding
+	// Resources are the item types a user picks on the consent page
+	// (DESIGN.md "Only the photos the user chose"), in file order.
+	Resources []Resource
+	Branding  Branding
 	// SessionSecret, when set, is where the login-session and CSRF cookie
 	// keys are derived from (at least 32 characters, usually ${VAR}).
 	// Empty: keys are generated once and kept in the store.
 	SessionSecret string
+}
+
+// Resource is one item type of authserver.resources: the scopes narrowed
+// to picked items, and how to list a user's items.
+type Resource struct {
+	Type     string   // RFC 9396 authorization_details type
+	Scopes   []string // narrowed to the picked items of this type
+	List     ResourceList
+	MaxItems int // the most items one grant may hold; default 200
+
+	node *yaml.Node
+}
+
+// ResourceList says how the consent page lists the signed-in user's items:
+// GET Path on Upstream with X-Auth-Subject, as the gateway would call it.
+type ResourceList struct {
+	Upstream  string // a gateway upstream
+	Path      string // absolute path, no query
+	Items     string // JSON field holding the array; "" when the answer is the array
+	ID        string // field of an item holding its id
+	Label     string // field of an item shown next to its checkbox
+	Thumbnail string // optional path with {id}, fetched for the picture
+
+	upstreamNode *yaml.Node
 }
 
 // User is one local account.

@@ -14,7 +14,8 @@ var upstreamName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // gateway reads the gateway section. issuer is our own, which must not
 // also be listed as a trusted external issuer.
-func (d *decoder) gateway(n *yaml.Node, issuer string, scopes []Scope) (Gateway, *policy.Set) {
+func (d *decoder) gateway(n *yaml.Node, as AuthServer) (Gateway, *policy.Set) {
+	issuer, scopes := as.Issuer, as.Scopes
 	f := d.mapping(n, "trusted_issuers", "upstreams", "routes")
 	var g Gateway
 	g.TrustedIssuers = d.trustedIssuers(f.get("trusted_issuers"), issuer)
@@ -31,7 +32,7 @@ func (d *decoder) gateway(n *yaml.Node, issuer string, scopes []Scope) (Gateway,
 		d.errorf(routesNode, "routes need at least one upstream under gateway.upstreams")
 	}
 	// Non-nil lists: policy skips a check when given nil.
-	env := policy.Env{Upstreams: []string{}, Scopes: []string{}}
+	env := policy.Env{Upstreams: []string{}, Scopes: []string{}, Resources: resourceEnv(as.Resources)}
 	for _, u := range g.Upstreams {
 		env.Upstreams = append(env.Upstreams, u.Name)
 	}

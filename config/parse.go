@@ -39,7 +39,8 @@ func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Fi
 		f.Log = d.log(top.get("log"))
 		f.Store = d.store(top.get("store"))
 		f.AuthServer = d.authServer(top.get("authserver"))
-		f.Gateway, f.Policy = d.gateway(top.get("gateway"), f.AuthServer.Issuer, f.AuthServer.Scopes)
+		f.Gateway, f.Policy = d.gateway(top.get("gateway"), f.AuthServer)
+		d.checkResourceUpstreams(f.AuthServer.Resources, f.Gateway.Upstreams)
 	}
 	if len(d.diags) > 0 {
 		d.diags.sort()

@@ -26,6 +26,14 @@ type Route struct {
 	Scopes   []string // all of them are required
 	Public   bool     // no token needed
 
+	// Item checks (DESIGN.md "Only the photos the user chose"); each is
+	// optional and applies only to tokens narrowed to picked items.
+	Resource *ItemRef    // the path names one item the token must hold
+	Filter   *ListFilter // the JSON answer keeps only the held items
+	Owner    string      // path parameter that must equal the token's sub
+	OwnerPos Position
+	ownerSeg int
+
 	Pos         Position   // the route's mapping node
 	PatternPos  Position   // the value of "route:"
 	UpstreamPos Position   // the value of "upstream:"
@@ -36,13 +44,19 @@ type Route struct {
 type Env struct {
 	Upstreams []string // declared upstream names
 	Scopes    []string // declared scopes (authserver.scopes)
+	// Resources maps each resource type (authserver.resources) to the
+	// scopes it narrows. If nil, types are not checked and a token is
+	// narrowed only by its authorization_details.
+	Resources map[string][]string
 }
 
 // Decision is the verdict on one request.
 type Decision struct {
 	Route   *Route // nil when no route matched
 	Allow   bool
-	Status  int      // 200 when allowed; otherwise 400, 401, 403 or 404
-	Reason  string   // one sentence for logs, 403 bodies and explain
-	Missing []string // required scopes the caller lacks (403)
+	Status  int         // 200 when allowed; otherwise 400, 401, 403 or 404
+	Reason  string      // one sentence for logs, 403 bodies and explain
+	Missing []string    // required scopes the caller lacks (403)
+	Item    ItemVerdict // the owner or resource check that failed (403)
+	Filter  bool        // allowed, and the answer is filtered to the picked items
 }

@@ -27,6 +27,7 @@ func Compile(routes []Route, env Env) (*Set, []Diagnostic) {
 		return nil, []Diagnostic{{Message: err.Error()}}
 	}
 	c := compiler{env: env, mux: http.NewServeMux()}
+	routes = slices.Clone(routes) // checkItems fills in fields
 	for i := range routes {
 		c.add(routes, i)
 	}
@@ -77,6 +78,7 @@ func (c *compiler) add(routes []Route, i int) {
 		}
 		return
 	}
+	c.checkItems(r)
 	// The main mux only holds routes that registered cleanly, so a route
 	// that conflicts with one left out is found pairwise, the same way as
 	// the earliest route behind a failed registration.

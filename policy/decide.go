@@ -14,6 +14,22 @@ import (
 // 400, no matching route is 404, a public route is allowed, a missing
 // token is 401, missing scopes are 403 with Missing set, otherwise 200.
 func (s *Set) Decide(method, host, path string, scopes []string, hasToken bool) Decision {
+	return s.DecideFor(method, host, path, Caller{HasToken: hasToken, Scopes: scopes})
+}
+
+// Caller is who [Set.DecideFor] judges.
+type Caller struct {
+	HasToken bool     // a valid token came with the request
+	Scopes   []string // the token's scopes
+	Subject  string   // the token's sub, for owner checks
+	Items    Holder   // the token's picked items; nil when it has none
+}
+
+// DecideFor is [Set.Decide] with the owner and picked-item checks: after
+// the scopes, a failed owner or resource check is 403 with Item set, and
+// a filter route that will filter the answer is allowed with Filter set.
+func (s *Set) DecideFor(method, host, path string, c Caller) Decision {
+	scopes, hasToken := c.Scopes, c.HasToken
 	if err := CheckPath(path); err != nil {
 		return Decision{Status: http.StatusBadRequest,
 			Reason: "the request path is ambiguous: " + strings.TrimPrefix(err.Error(), "policy: ")}
@@ -34,6 +50,18 @@ func (s *Set) Decide(method, host, path string, scopes []string, hasToken bool) 
 	if missing := r.Missing(scopes); missing != nil {
 		return Decision{Route: r, Status: http.StatusForbidden, Missing: missing,
 			Reason: fmt.Sprintf("%s; the token lacks %s", describe(r), strings.Join(missing, " "))}
+	}
+	if v := r.CheckItems(path, c.Subject, c.Items); v.Deny {
+		return Decision{Route: r, Status: http.StatusForbidden, Item: v,
+			Reason: fmt.Sprintf("%s; %s", describe(r), v.Reason)}
+	} else if v.Held {
+		return Decision{Route: r, Allow: true, Status: http.StatusOK, Item: v,
+			Reason: fmt.Sprintf("%s; the token has them all and holds %s item %q", describe(r), v.Type, v.ID)}
+	}
+	if ids, narrowed := r.ListFilterFor(c.Items); narrowed {
+		return Decision{Route: r, Allow: true, Status: http.StatusOK, Filter: true,
+			Reason: fmt.Sprintf("%s; the token has them all, and the answer keeps only the %d picked %s items the token holds",
+				describe(r), len(ids), r.Filter.Type)}
 	}
 	return Decision{Route: r, Allow: true, Status: http.StatusOK, Reason: s.reasons[i]}
 }

@@ -8,7 +8,9 @@ import (
 
 // routeKeys are the keys a route may have, in the order used for
 // "did you mean" suggestions.
-func routeKeys() []string { return []string{"route", "upstream", "scopes", "public"} }
+func routeKeys() []string {
+	return []string{"route", "upstream", "scopes", "public", "resource", "filter", "owner"}
+}
 
 // DecodeRoutes decodes the YAML sequence under gateway.routes. file names
 // the config file in positions. It is strict: unknown or duplicate keys,
@@ -81,12 +83,18 @@ func decodeRoute(file string, n *yaml.Node) (Route, []Diagnostic) {
 				add(v, "public must be true or false")
 				accessKnown = false
 			}
+		case "resource":
+			r.Resource = decodeItemRef(file, v, add)
+		case "filter":
+			r.Filter = decodeListFilter(file, v, add)
+		case "owner":
+			r.Owner, r.OwnerPos = decodeParam(file, v, "owner", add)
 		default:
 			accessKnown = false // a misspelt "scopes" or "public" would mislead the access check
 			if s := Suggest(key, routeKeys()); s != "" {
 				add(k, "unknown key %q in route (did you mean %q?)", key, s)
 			} else {
-				add(k, "unknown key %q in route (want route, upstream, scopes or public)", key)
+				add(k, "unknown key %q in route (want route, upstream, scopes, public, resource, filter or owner)", key)
 			}
 		}
 	}

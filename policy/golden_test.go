@@ -17,10 +17,11 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden expectations"
 // against, the routes, and requests to decide, each
 // "METHOD HOST PATH [scopes=a,b]" (no scopes= field: no token).
 type goldenDoc struct {
-	Upstreams []string  `yaml:"upstreams"`
-	Scopes    []string  `yaml:"scopes"`
-	Routes    yaml.Node `yaml:"routes"`
-	Requests  []string  `yaml:"requests"`
+	Upstreams []string            `yaml:"upstreams"`
+	Scopes    []string            `yaml:"scopes"`
+	Resources map[string][]string `yaml:"resources"`
+	Routes    yaml.Node           `yaml:"routes"`
+	Requests  []string            `yaml:"requests"`
 }
 
 // TestGolden runs every testdata/*.golden file: policy YAML, a "----" line,
@@ -68,7 +69,7 @@ func runGolden(t *testing.T, name, input string) string {
 	}
 	var out strings.Builder
 	routes, diags := DecodeRoutes(name, &doc.Routes)
-	set, cdiags := Compile(routes, Env{Upstreams: doc.Upstreams, Scopes: doc.Scopes})
+	set, cdiags := Compile(routes, Env{Upstreams: doc.Upstreams, Scopes: doc.Scopes, Resources: doc.Resources})
 	for _, d := range append(diags, cdiags...) {
 		out.WriteString(d.String() + "\n")
 	}
@@ -76,32 +77,60 @@ func runGolden(t *testing.T, name, input string) string {
 		return out.String()
 	}
 	for _, req := range doc.Requests {
-		method, host, path, scopes, hasToken := parseRequest(t, req)
-		d := set.Decide(method, host, path, scopes, hasToken)
+		method, host, path, caller := parseRequest(t, req)
+		d := set.DecideFor(method, host, path, caller)
 		verdict := "deny"
 		if d.Allow {
 			verdict = "allow"
+		}
+		if d.Filter {
+			verdict += " filtered"
 		}
 		out.WriteString(req + " -> " + strconv.Itoa(d.Status) + " " + verdict + ": " + d.Reason + "\n")
 	}
 	return out.String()
 }
 
-func parseRequest(t *testing.T, req string) (method, host, path string, scopes []string, hasToken bool) {
+// parseRequest reads "METHOD HOST PATH [scopes=a,b] [sub=alice]
+// [items=type:1,2]"; any field after PATH means a valid token.
+func parseRequest(t *testing.T, req string) (method, host, path string, c Caller) {
 	t.Helper()
 	f := strings.Fields(req)
-	if len(f) < 3 || len(f) > 4 {
-		t.Fatalf("request %q: want METHOD HOST PATH [scopes=a,b]", req)
+	if len(f) < 3 {
+		t.Fatalf("request %q: want METHOD HOST PATH [scopes=a,b] [sub=x] [items=type:1,2]", req)
 	}
-	if len(f) == 4 {
-		list, ok := strings.CutPrefix(f[3], "scopes=")
-		if !ok {
-			t.Fatalf("request %q: fourth field must be scopes=...", req)
-		}
-		hasToken = true
-		if list != "" {
-			scopes = strings.Split(list, ",")
+	items := testHolder{}
+	for _, field := range f[3:] {
+		c.HasToken = true
+		k, v, _ := strings.Cut(field, "=")
+		switch k {
+		case "scopes":
+			if v != "" {
+				c.Scopes = strings.Split(v, ",")
+			}
+		case "sub":
+			c.Subject = v
+		case "items":
+			typ, ids, _ := strings.Cut(v, ":")
+			set := map[string]struct{}{}
+			for _, id := range strings.Split(ids, ",") {
+				if id != "" {
+					set[id] = struct{}{}
+				}
+			}
+			items[typ] = set
+			c.Items = items
+		default:
+			t.Fatalf("request %q: unknown field %q", req, k)
 		}
 	}
-	return f[0], f[1], f[2], scopes, hasToken
+	return f[0], f[1], f[2], c
+}
+
+// testHolder is a token narrowed to the listed items of each type it has.
+type testHolder map[string]map[string]struct{}
+
+func (h testHolder) PickedItems(typ string, _ []string) (map[string]struct{}, bool) {
+	ids, ok := h[typ]
+	return ids, ok
 }

@@ -1,7 +1,9 @@
 package token
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,19 +25,25 @@ type Claims struct {
 	ID        string    // "jti"
 	ClientID  string
 	Scopes    []string // "scope", split on spaces
+	// AuthorizationDetails is the RFC 9396 §9.1 claim: the items a user
+	// picked, per type.
+	AuthorizationDetails []AuthorizationDetail
+
+	items map[string]map[string]struct{} // identifiers per type, built by UnmarshalJSON
 }
 
 // wireClaims is the JSON form of Claims.
 type wireClaims struct {
-	Issuer    string   `json:"iss"`
-	Subject   string   `json:"sub"`
-	Audience  audience `json:"aud"`
-	Expiry    int64    `json:"exp"`
-	IssuedAt  int64    `json:"iat"`
-	NotBefore int64    `json:"nbf,omitempty"`
-	ID        string   `json:"jti"`
-	ClientID  string   `json:"client_id"`
-	Scope     string   `json:"scope,omitempty"`
+	Issuer    string          `json:"iss"`
+	Subject   string          `json:"sub"`
+	Audience  audience        `json:"aud"`
+	Expiry    int64           `json:"exp"`
+	IssuedAt  int64           `json:"iat"`
+	NotBefore int64           `json:"nbf,omitempty"`
+	ID        string          `json:"jti"`
+	ClientID  string          `json:"client_id"`
+	Scope     string          `json:"scope,omitempty"`
+	Details   json.RawMessage `json:"authorization_details,omitempty"`
 }
 
 // audience decodes "aud" given as a string or an array (RFC 7519 §4.1.3)
@@ -73,6 +81,13 @@ func (c Claims) MarshalJSON() ([]byte, error) {
 	if !c.NotBefore.IsZero() {
 		w.NotBefore = c.NotBefore.Unix()
 	}
+	if len(c.AuthorizationDetails) > 0 {
+		b, err := json.Marshal(c.AuthorizationDetails)
+		if err != nil {
+			return nil, err
+		}
+		w.Details = b
+	}
 	return json.Marshal(w)
 }
 
@@ -88,6 +103,16 @@ func (c *Claims) UnmarshalJSON(b []byte) error {
 		Expiry: unixOrZero(w.Expiry), IssuedAt: unixOrZero(w.IssuedAt),
 		NotBefore: unixOrZero(w.NotBefore),
 		ID:        w.ID, ClientID: w.ClientID, Scopes: ParseScope(w.Scope),
+	}
+	if w.Details != nil && !bytes.Equal(bytes.TrimSpace(w.Details), []byte("null")) {
+		ds, err := ParseAuthorizationDetails(w.Details)
+		if err != nil {
+			return err
+		}
+		c.AuthorizationDetails = ds
+		c.items = itemSets(ds)
+	} else if w.Details != nil {
+		return errors.New("token: authorization_details must be an array, not null")
 	}
 	return nil
 }
