@@ -166,8 +166,11 @@ func (s *Server) needsLogin(req *authRequest, sess *session, checkMaxAge bool) b
 	return false
 }
 
+// identityScopes are the OpenID Connect scopes (OIDC Core §5.4), built in.
+var identityScopes = []string{"openid", "profile", "email"}
+
 // checkScopes parses a scope parameter against what the client may ask
-// for. openid is allowed in the code flow only.
+// for. The identity scopes are allowed in the code flow only.
 func (s *Server) checkScopes(c *client, raw string, allowOpenID bool) ([]string, *Error) {
 	if !validScopeString(raw) {
 		return nil, oauthErr(codeInvalidScope, "the scope parameter is malformed")
@@ -181,7 +184,9 @@ func (s *Server) checkScopes(c *client, raw string, allowOpenID bool) ([]string,
 		if slices.Contains(out, sc) {
 			continue
 		}
-		ok := sc == "openid" && allowOpenID ||
+		// The OpenID scopes serve sign-in, so every client of the code
+		// flow may ask for them; the consent page shows them like others.
+		ok := slices.Contains(identityScopes, sc) && allowOpenID ||
 			slices.Contains(c.Scopes, sc) && s.isDeclared(sc)
 		if !ok {
 			return nil, oauthErr(codeInvalidScope, "a requested scope is not allowed for this client")

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -29,6 +30,10 @@ type client struct {
 	GrantTypes   []string
 	Scopes       []string
 	public       bool
+	// idTokenAlg signs this client's ID tokens.
+	idTokenAlg jose.SignatureAlgorithm
+	// postLogoutURIs are the registered post_logout_redirect_uris.
+	postLogoutURIs []string
 
 	secretMAC  []byte // HMAC of a plaintext secret from the config
 	secretHash []byte // bcrypt hash from the config
@@ -63,6 +68,10 @@ func (sc *secretChecker) register(c Client) *client {
 		ID: c.ID, Name: c.Name, RedirectURIs: c.RedirectURIs, Scopes: c.Scopes,
 		GrantTypes: grantTypesOrDefault(c.GrantTypes),
 		public:     c.Secret == "" && c.SecretHash == "",
+		idTokenAlg: jose.RS256, postLogoutURIs: c.PostLogoutRedirectURIs,
+	}
+	if c.IDTokenSignedResponseAlg != "" {
+		out.idTokenAlg = jose.SignatureAlgorithm(c.IDTokenSignedResponseAlg)
 	}
 	if out.Name == "" {
 		out.Name = c.ID

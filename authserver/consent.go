@@ -11,9 +11,13 @@ import (
 	"github.com/scopegate/scopegate/store"
 )
 
-// openIDDescription is the consent text of the openid scope, which the
-// config does not declare.
-const openIDDescription = "Know who you are (your account name)"
+// identityDescriptions are the consent texts of the OpenID scopes; the
+// config may reword profile and email by declaring them.
+var identityDescriptions = map[string]string{
+	"openid":  "Know who you are (your account name)",
+	"profile": "See your name",
+	"email":   "See your email address",
+}
 
 // handleConsentPage asks the signed-in user to allow or deny a pending request.
 func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
@@ -103,8 +107,8 @@ func (s *Server) scopeItems(scopes []string) []pages.ScopeItem {
 	items := make([]pages.ScopeItem, 0, len(scopes))
 	for _, sc := range scopes {
 		desc := s.scopes[sc].Description
-		if sc == "openid" {
-			desc = openIDDescription
+		if desc == "" {
+			desc = identityDescriptions[sc]
 		}
 		items = append(items, pages.ScopeItem{Name: sc, Description: desc})
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // metadata is the RFC 8414 / OpenID Connect Discovery document. Every
@@ -24,6 +26,11 @@ type metadata struct {
 	SubjectTypesSupported             []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
 	ClaimsSupported                   []string `json:"claims_supported"`
+	PromptValuesSupported             []string `json:"prompt_values_supported"`
+	// OpenID Connect Discovery §3 defaults request_uri_parameter_supported
+	// to true; request objects are refused here, so it must say false.
+	RequestParameterSupported    bool `json:"request_parameter_supported"`
+	RequestURIParameterSupported bool `json:"request_uri_parameter_supported"`
 }
 
 func (s *Server) metadata() metadata {
@@ -33,7 +40,7 @@ func (s *Server) metadata() metadata {
 		TokenEndpoint:                     s.endpoint("/oauth2/token"),
 		JWKSURI:                           s.endpoint("/oauth2/jwks"),
 		UserinfoEndpoint:                  s.endpoint("/oauth2/userinfo"),
-		ScopesSupported:                   append([]string{"openid"}, s.scopeNames...),
+		ScopesSupported:                   slices.Clone(s.scopeNames),
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
 		GrantTypesSupported:               []string{grantAuthorizationCode, grantClientCredentials},
@@ -41,12 +48,14 @@ func (s *Server) metadata() metadata {
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		IssParameterSupported:             true,
 		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{"ES256"},
+		IDTokenSigningAlgValuesSupported:  []string{string(jose.RS256), string(jose.ES256)},
 		ClaimsSupported:                   slices.Clone(claimsSupported),
+		PromptValuesSupported:             []string{"none", "login", "consent", "select_account"},
 	}
 }
 
-var claimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "email"}
+var claimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr",
+	"name", "email", "email_verified"}
 
 // handleMetadata serves the same document at both well-known paths.
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {

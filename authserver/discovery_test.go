@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
 	"github.com/scopegate/scopegate/token"
@@ -64,9 +65,9 @@ func TestDiscoveryMatchesBehaviour(t *testing.T) {
 		"pkce methods":    {"S256"},
 		"grant types":     {"authorization_code", "client_credentials"},
 		"auth methods":    {"client_secret_basic", "client_secret_post", "none"},
-		"id token algs":   {"ES256"},
+		"id token algs":   {"RS256", "ES256"},
 		"subject types":   {"public"},
-		"declared scopes": {"openid", "photos.read", "photos.write", "profile", "email"},
+		"declared scopes": {"openid", "profile", "email", "photos.read", "photos.write"},
 	}
 	got := map[string][]string{
 		"response_types": md.ResponseTypesSupported, "response_modes": md.ResponseModesSupported,
@@ -120,17 +121,25 @@ func TestJWKS(t *testing.T) {
 	env := newTestServer(t, nil)
 	var set struct{ Keys []map[string]any }
 	h := getJSON(t, env, "/oauth2/jwks", &set)
-	if len(set.Keys) != 1 {
-		t.Fatalf("%d keys published, want 1", len(set.Keys))
+	if len(set.Keys) != 2 {
+		t.Fatalf("%d keys published, want 2 (ES256 and RS256)", len(set.Keys))
 	}
-	k := set.Keys[0]
-	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k"} {
-		if _, ok := k[private]; ok {
-			t.Errorf("JWKS leaks private member %q", private)
+	var algs []string
+	for _, k := range set.Keys {
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k"} {
+			if _, ok := k[private]; ok {
+				t.Errorf("JWKS leaks private member %q", private)
+			}
 		}
+		ec := k["kty"] == "EC" && k["crv"] == "P-256" && k["alg"] == "ES256"
+		rsa := k["kty"] == "RSA" && k["alg"] == "RS256" && k["n"] != nil && k["e"] != nil
+		if !ec && !rsa || k["use"] != "sig" || k["kid"] == "" {
+			t.Errorf("key = %v, want an ES256 P-256 or RS256 signing key with a kid", k)
+		}
+		algs = append(algs, k["alg"].(string))
 	}
-	if k["kty"] != "EC" || k["crv"] != "P-256" || k["alg"] != "ES256" || k["use"] != "sig" || k["kid"] == "" {
-		t.Errorf("key = %v, want an ES256 P-256 signing key with a kid", k)
+	if slices.Sort(algs); !slices.Equal(algs, []string{"ES256", "RS256"}) {
+		t.Errorf("published algorithms %v, want ES256 and RS256", algs)
 	}
 	if h.Get("Access-Control-Allow-Origin") != "*" {
 		t.Error("JWKS has no CORS header")
@@ -151,11 +160,11 @@ func TestKeysSharedAcrossInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ka, kb := a.srv.keys.snap.Load().current.id, b.keys.snap.Load().current.id; ka != kb {
+	if ka, kb := a.srv.keys.snap.Load().current[jose.ES256].id, b.keys.snap.Load().current[jose.ES256].id; ka != kb {
 		t.Errorf("instances sign with %s and %s, want one shared key", ka, kb)
 	}
 	// Instance B rotates (as after its key ran out) and signs with the new key.
-	if err := b.keys.rotate(context.Background()); err != nil {
+	if err := b.keys.rotate(context.Background(), jose.ES256); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := b.mintAccessToken(context.Background(), randomToken(32), "batch-job", "batch-job", nil, now())

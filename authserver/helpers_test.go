@@ -2,6 +2,9 @@ package authserver
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -11,14 +14,18 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/net/html"
 
+	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/store/sqlite"
 )
 
@@ -53,6 +60,7 @@ func newTestServer(t testing.TB, change func(*Config)) *testEnv {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
+	seedRSAKey(t, db)
 	mux := http.NewServeMux()
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
@@ -64,10 +72,11 @@ func newTestServer(t testing.TB, change func(*Config)) *testEnv {
 		}
 		return string(h)
 	}
+	verified := true
 	cfg := Config{
 		Issuer: ts.URL,
 		Users: []User{
-			{Username: "alice", PasswordHash: hash(alicePassword), Name: "Alice Liddell", Email: "alice@example.com"},
+			{Username: "alice", PasswordHash: hash(alicePassword), Name: "Alice Liddell", Email: "alice@example.com", EmailVerified: &verified},
 			{Username: "bob", PasswordHash: hash("bob's password"), Name: "Bob"},
 		},
 		Clients: []Client{
@@ -293,4 +302,29 @@ func fieldValues(entries []observer.LoggedEntry) []string {
 		}
 	}
 	return out
+}
+
+// sharedRSAKey is one RSA key for every test server of the process:
+// generating RSA-2048 takes about 100 ms, and tests make many servers.
+var sharedRSAKey = sync.OnceValues(func() ([]byte, error) {
+	k, err := rsa.GenerateKey(rand.Reader, rsaKeyBits)
+	if err != nil {
+		return nil, err
+	}
+	return x509.MarshalPKCS8PrivateKey(k)
+})
+
+// seedRSAKey stores the shared RSA key under a fresh kid, so that New
+// finds an RS256 key instead of generating one.
+func seedRSAKey(t testing.TB, st store.Store) {
+	t.Helper()
+	der, err := sharedRSAKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := st.CreateSigningKey(context.Background(), store.SigningKey{ID: randomToken(16), Algorithm: string(jose.RS256),
+		PrivateKey: der, CreatedAt: now, ExpiresAt: now.Add(keyLifetime)}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -2,14 +2,17 @@ package authserver
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,18 +36,34 @@ const (
 	keyReloadEvery = 10 * time.Second
 )
 
+// signingAlgs are the algorithms the server keeps a key for. Access
+// tokens are always ES256; ID tokens are RS256 unless the client registered
+// ES256 (OIDC Core §15.1 makes RS256 mandatory for OpenID providers, and it
+// is the default relying-party libraries expect).
+var signingAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
+
+// rsaKeyBits is the RS256 key size (RFC 7518 §3.3: 2048 or larger).
+const rsaKeyBits = 2048
+
 // signingKey is a parsed store.SigningKey with its ready signers.
 type signingKey struct {
 	id       string
+	alg      jose.SignatureAlgorithm
 	expires  time.Time
-	atSigner jose.Signer // typ at+jwt
+	atSigner jose.Signer // typ at+jwt; ES256 keys only
 	idSigner jose.Signer // typ JWT
+}
+
+// publicKey is a published key with the one algorithm it may verify.
+type publicKey struct {
+	alg jose.SignatureAlgorithm
+	key crypto.PublicKey
 }
 
 // keySnapshot is the immutable state swapped in on every load.
 type keySnapshot struct {
-	current *signingKey
-	public  map[string]*ecdsa.PublicKey
+	current map[jose.SignatureAlgorithm]*signingKey // newest unexpired key per algorithm
+	public  map[string]publicKey                    // by kid
 	jwks    []byte
 }
 
@@ -68,23 +87,35 @@ func newKeyring(ctx context.Context, st store.Store, tokenTTL time.Duration, now
 	if err := k.load(ctx); err != nil {
 		return nil, err
 	}
-	if k.needsRotation() {
-		if err := k.rotate(ctx); err != nil {
-			return nil, err
+	for _, alg := range signingAlgs {
+		if k.needsRotation(alg) {
+			if err := k.rotate(ctx, alg); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return k, nil
 }
 
-func (k *keyring) needsRotation() bool {
-	cur := k.snap.Load().current
+func (k *keyring) needsRotation(alg jose.SignatureAlgorithm) bool {
+	cur := k.snap.Load().current[alg]
 	return cur == nil || !k.now().Before(cur.expires.Add(-keyRotateBefore))
 }
 
-// rotate creates a new key and reloads. Another instance may create one at
-// the same moment; both are published, and the newest one wins everywhere.
-func (k *keyring) rotate(ctx context.Context) error {
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+// rotate creates a new key for alg and reloads. Another instance may
+// create one at the same moment; both are published, and the newest one
+// wins everywhere.
+func (k *keyring) rotate(ctx context.Context, alg jose.SignatureAlgorithm) error {
+	var priv any
+	var err error
+	switch alg {
+	case jose.ES256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case jose.RS256:
+		priv, err = rsa.GenerateKey(rand.Reader, rsaKeyBits)
+	default:
+		err = fmt.Errorf("unsupported algorithm %s", alg)
+	}
 	if err != nil {
 		return fmt.Errorf("authserver: generating signing key: %w", err)
 	}
@@ -93,16 +124,17 @@ func (k *keyring) rotate(ctx context.Context) error {
 		return fmt.Errorf("authserver: encoding signing key: %w", err)
 	}
 	now := k.now().UTC()
-	sk := store.SigningKey{ID: randomToken(16), Algorithm: string(jose.ES256), PrivateKey: der,
+	sk := store.SigningKey{ID: randomToken(16), Algorithm: string(alg), PrivateKey: der,
 		CreatedAt: now, ExpiresAt: now.Add(keyLifetime)}
 	if err := k.store.CreateSigningKey(ctx, sk); err != nil {
 		return fmt.Errorf("authserver: storing signing key: %w", err)
 	}
-	k.log.Info("created signing key", zap.String("kid", sk.ID))
+	k.log.Info("created signing key", zap.String("kid", sk.ID), zap.String("alg", sk.Algorithm))
 	return k.load(ctx)
 }
 
 // load reads every key from the store and publishes the unexpired ones.
+// Keys of algorithms this version does not know are skipped.
 func (k *keyring) load(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -111,22 +143,22 @@ func (k *keyring) load(ctx context.Context) error {
 		return fmt.Errorf("authserver: loading signing keys: %w", err)
 	}
 	now := k.now()
-	snap := &keySnapshot{public: map[string]*ecdsa.PublicKey{}}
+	snap := &keySnapshot{current: map[jose.SignatureAlgorithm]*signingKey{}, public: map[string]publicKey{}}
 	var set jose.JSONWebKeySet
 	for _, sk := range stored { // newest first
-		if sk.Algorithm != string(jose.ES256) || !now.Before(sk.ExpiresAt) {
+		alg := jose.SignatureAlgorithm(sk.Algorithm)
+		if !slices.Contains(signingAlgs, alg) || !now.Before(sk.ExpiresAt) {
 			continue
 		}
-		parsed, err := parseSigningKey(sk)
+		key, pub, err := parseSigningKey(sk)
 		if err != nil {
 			return err
 		}
-		if snap.current == nil {
-			snap.current = parsed.key
+		if snap.current[alg] == nil {
+			snap.current[alg] = key
 		}
-		snap.public[sk.ID] = &parsed.priv.PublicKey
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: &parsed.priv.PublicKey, KeyID: sk.ID,
-			Algorithm: string(jose.ES256), Use: "sig"})
+		snap.public[sk.ID] = publicKey{alg: alg, key: pub}
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: pub, KeyID: sk.ID, Algorithm: sk.Algorithm, Use: "sig"})
 	}
 	if snap.jwks, err = json.Marshal(set); err != nil {
 		return fmt.Errorf("authserver: encoding jwks: %w", err)
@@ -136,73 +168,84 @@ func (k *keyring) load(ctx context.Context) error {
 	return nil
 }
 
-type parsedKey struct {
-	key  *signingKey
-	priv *ecdsa.PrivateKey
-}
-
-func parseSigningKey(sk store.SigningKey) (parsedKey, error) {
+// parseSigningKey checks that a stored key fits its algorithm (a P-256
+// key for ES256, RSA of at least rsaKeyBits for RS256) and builds its
+// signers.
+func parseSigningKey(sk store.SigningKey) (*signingKey, crypto.PublicKey, error) {
 	anyKey, err := x509.ParsePKCS8PrivateKey(sk.PrivateKey)
 	if err != nil {
-		return parsedKey{}, fmt.Errorf("authserver: parsing signing key %s: %w", sk.ID, err)
+		return nil, nil, fmt.Errorf("authserver: parsing signing key %s: %w", sk.ID, err)
 	}
-	priv, ok := anyKey.(*ecdsa.PrivateKey)
-	if !ok || priv.Curve != elliptic.P256() {
-		return parsedKey{}, fmt.Errorf("authserver: signing key %s is not a P-256 key", sk.ID)
+	alg := jose.SignatureAlgorithm(sk.Algorithm)
+	var pub crypto.PublicKey
+	switch priv := anyKey.(type) {
+	case *ecdsa.PrivateKey:
+		if alg != jose.ES256 || priv.Curve != elliptic.P256() {
+			return nil, nil, fmt.Errorf("authserver: signing key %s is not a P-256 key", sk.ID)
+		}
+		pub = &priv.PublicKey
+	case *rsa.PrivateKey:
+		if alg != jose.RS256 || priv.N.BitLen() < rsaKeyBits {
+			return nil, nil, fmt.Errorf("authserver: signing key %s is not an RSA key of %d bits or more", sk.ID, rsaKeyBits)
+		}
+		pub = &priv.PublicKey
+	default:
+		return nil, nil, fmt.Errorf("authserver: signing key %s has an unsupported type", sk.ID)
 	}
-	jk := jose.JSONWebKey{Key: priv, KeyID: sk.ID}
+	jk := jose.JSONWebKey{Key: anyKey, KeyID: sk.ID}
 	newSigner := func(typ string) (jose.Signer, error) {
-		return jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jk},
+		return jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jk},
 			(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
 	}
-	at, err := newSigner(token.HeaderType)
-	if err != nil {
-		return parsedKey{}, fmt.Errorf("authserver: signer for key %s: %w", sk.ID, err)
+	key := &signingKey{id: sk.ID, alg: alg, expires: sk.ExpiresAt}
+	if alg == jose.ES256 {
+		if key.atSigner, err = newSigner(token.HeaderType); err != nil {
+			return nil, nil, fmt.Errorf("authserver: signer for key %s: %w", sk.ID, err)
+		}
 	}
-	id, err := newSigner("JWT")
-	if err != nil {
-		return parsedKey{}, fmt.Errorf("authserver: signer for key %s: %w", sk.ID, err)
+	if key.idSigner, err = newSigner("JWT"); err != nil {
+		return nil, nil, fmt.Errorf("authserver: signer for key %s: %w", sk.ID, err)
 	}
-	return parsedKey{key: &signingKey{id: sk.ID, expires: sk.ExpiresAt, atSigner: at, idSigner: id}, priv: priv}, nil
+	return key, pub, nil
 }
 
-// signer returns the current key, rotating first when it is due. A
-// rotation that fails (the store is down) does not stop signing while the
-// current key stays published longer than the tokens it signs live.
-func (k *keyring) signer(ctx context.Context) (*signingKey, error) {
-	if k.needsRotation() {
-		if err := k.rotateIfDue(ctx); err != nil {
-			cur := k.snap.Load().current
+// signer returns the current key for alg, rotating first when it is due.
+// A rotation that fails (the store is down) does not stop signing while
+// the current key stays published longer than the tokens it signs live.
+func (k *keyring) signer(ctx context.Context, alg jose.SignatureAlgorithm) (*signingKey, error) {
+	if k.needsRotation(alg) {
+		if err := k.rotateIfDue(ctx, alg); err != nil {
+			cur := k.snap.Load().current[alg]
 			if cur == nil || !k.now().Before(cur.expires.Add(-k.tokenTTL)) {
 				return nil, err
 			}
 			k.log.Warn("signing key rotation failed; signing with the current key", zap.Error(err))
 		}
 	}
-	return k.snap.Load().current, nil
+	return k.snap.Load().current[alg], nil
 }
 
 // rotateIfDue rotates unless another request of this process, or another
 // instance through the store, already did: without it every request that
 // arrives while a rotation is due would create a key of its own.
-func (k *keyring) rotateIfDue(ctx context.Context) error {
+func (k *keyring) rotateIfDue(ctx context.Context, alg jose.SignatureAlgorithm) error {
 	k.rotating.Lock()
 	defer k.rotating.Unlock()
-	if !k.needsRotation() {
+	if !k.needsRotation(alg) {
 		return nil
 	}
 	if err := k.load(ctx); err != nil {
 		return err
 	}
-	if !k.needsRotation() {
+	if !k.needsRotation(alg) {
 		return nil
 	}
-	return k.rotate(ctx)
+	return k.rotate(ctx, alg)
 }
 
 // publicKey finds a published key by kid, re-reading the store (at most
 // every keyReloadEvery) for keys that other instances created.
-func (k *keyring) publicKey(ctx context.Context, kid string) (*ecdsa.PublicKey, bool) {
+func (k *keyring) publicKey(ctx context.Context, kid string) (publicKey, bool) {
 	if pub, ok := k.snap.Load().public[kid]; ok {
 		return pub, true
 	}
@@ -210,14 +253,38 @@ func (k *keyring) publicKey(ctx context.Context, kid string) (*ecdsa.PublicKey, 
 	due := k.now().Sub(k.lastReload) >= keyReloadEvery
 	k.mu.Unlock()
 	if !due {
-		return nil, false
+		return publicKey{}, false
 	}
 	if err := k.load(ctx); err != nil {
 		k.log.Warn("reloading signing keys", zap.Error(err))
-		return nil, false
+		return publicKey{}, false
 	}
 	pub, ok := k.snap.Load().public[kid]
 	return pub, ok
+}
+
+// verify checks a compact JWS signed by one of our published keys with
+// one of algs, and returns its payload and header type. Nothing but the
+// signature is checked.
+func (k *keyring) verify(ctx context.Context, raw string, algs []jose.SignatureAlgorithm) ([]byte, string, error) {
+	jws, err := jose.ParseSigned(raw, algs)
+	if err != nil {
+		return nil, "", fmt.Errorf("authserver: malformed jws: %w", err)
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, "", errors.New("authserver: jws must have exactly one signature")
+	}
+	h := jws.Signatures[0].Header
+	pub, ok := k.publicKey(ctx, h.KeyID)
+	if !ok || string(pub.alg) != h.Algorithm {
+		return nil, "", errors.New("authserver: unknown signing key")
+	}
+	payload, err := jws.Verify(pub.key)
+	if err != nil {
+		return nil, "", fmt.Errorf("authserver: bad signature: %w", err)
+	}
+	typ, _ := h.ExtraHeaders[jose.HeaderType].(string)
+	return payload, typ, nil
 }
 
 // KeySet returns a key set that verifies this server's tokens with the
@@ -227,24 +294,11 @@ func (s *Server) KeySet() oidc.KeySet { return localKeySet{s.keys} }
 
 type localKeySet struct{ k *keyring }
 
-// VerifySignature implements oidc.KeySet. It accepts ES256 only.
+// VerifySignature implements oidc.KeySet. It accepts ES256 only: access
+// tokens are never signed with anything else.
 func (ks localKeySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil {
-		return nil, fmt.Errorf("authserver: malformed jws: %w", err)
-	}
-	if len(jws.Signatures) != 1 {
-		return nil, errors.New("authserver: jws must have exactly one signature")
-	}
-	pub, ok := ks.k.publicKey(ctx, jws.Signatures[0].Header.KeyID)
-	if !ok {
-		return nil, errors.New("authserver: unknown signing key")
-	}
-	payload, err := jws.Verify(pub)
-	if err != nil {
-		return nil, fmt.Errorf("authserver: bad signature: %w", err)
-	}
-	return payload, nil
+	payload, _, err := ks.k.verify(ctx, raw, []jose.SignatureAlgorithm{jose.ES256})
+	return payload, err
 }
 
 // handleJWKS publishes the public halves of the unexpired keys.

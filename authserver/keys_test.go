@@ -6,6 +6,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/scopegate/scopegate/store"
 )
 
 // TestRotationCreatesOneKey: when the signing key is due for rotation,
@@ -29,7 +33,7 @@ func TestRotationCreatesOneKey(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				k, err := srv.keys.signer(ctx)
+				k, err := srv.keys.signer(ctx, jose.ES256)
 				if err != nil {
 					t.Error(err)
 					return
@@ -40,9 +44,15 @@ func TestRotationCreatesOneKey(t *testing.T) {
 		wg.Wait()
 	}
 	close(kids)
-	keys, err := a.store.SigningKeys(ctx)
+	all, err := a.store.SigningKeys(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var keys []store.SigningKey
+	for _, k := range all {
+		if k.Algorithm == string(jose.ES256) {
+			keys = append(keys, k)
+		}
 	}
 	if len(keys) != 2 {
 		t.Fatalf("%d signing keys after the rotation, want 2 (the old one and one new)", len(keys))
@@ -75,21 +85,21 @@ func TestRotationFailureKeepsSigning(t *testing.T) {
 	clock.Store(time.Now().Unix())
 	env := newTestServer(t, func(c *Config) { c.Now = func() time.Time { return time.Unix(clock.Load(), 0) } })
 	ctx := context.Background()
-	before, err := env.srv.keys.signer(ctx)
+	before, err := env.srv.keys.signer(ctx, jose.ES256)
 	if err != nil {
 		t.Fatal(err)
 	}
 	env.store.Close() // the store is down from here on
 
 	clock.Add(int64((keyLifetime - keyRotateBefore + time.Hour) / time.Second))
-	k, err := env.srv.keys.signer(ctx)
+	k, err := env.srv.keys.signer(ctx, jose.ES256)
 	if err != nil || k.id != before.id {
 		t.Errorf("rotation due, store down: signer = %v, %v; want the current key", k, err)
 	}
 	// Closer to the key's expiry than a token lives: its tokens would
 	// outlive it in the JWKS.
 	clock.Add(int64((keyRotateBefore - time.Hour - DefaultAccessTokenTTL/2) / time.Second))
-	if k, err := env.srv.keys.signer(ctx); err == nil {
+	if k, err := env.srv.keys.signer(ctx, jose.ES256); err == nil {
 		t.Errorf("key about to expire, store down: signer = %s, want an error", k.id)
 	}
 }

@@ -17,7 +17,7 @@ import (
 
 // mintAccessToken signs an RFC 9068 access token with ID jti.
 func (s *Server) mintAccessToken(ctx context.Context, jti, sub, clientID string, scopes []string, now time.Time) (string, error) {
-	key, err := s.keys.signer(ctx)
+	key, err := s.keys.signer(ctx, jose.ES256)
 	if err != nil {
 		return "", err
 	}
@@ -32,51 +32,93 @@ func (s *Server) mintAccessToken(ctx context.Context, jti, sub, clientID string,
 	return sign(key.atSigner, payload)
 }
 
-// idClaims are the claims of an OpenID Connect ID token (OIDC Core §2).
+// idClaims are the claims of an OpenID Connect ID token (OIDC Core §2,
+// §5.1). The profile claims are released by the profile and email scopes.
 type idClaims struct {
-	Issuer   string `json:"iss"`
-	Subject  string `json:"sub"`
-	Audience string `json:"aud"`
-	Expiry   int64  `json:"exp"`
-	IssuedAt int64  `json:"iat"`
-	AuthTime int64  `json:"auth_time"`
-	Nonce    string `json:"nonce,omitempty"`
-	AtHash   string `json:"at_hash"`
-	Name     string `json:"name,omitempty"`
-	Email    string `json:"email,omitempty"`
+	Issuer   string   `json:"iss"`
+	Subject  string   `json:"sub"`
+	Audience string   `json:"aud"`
+	Expiry   int64    `json:"exp"`
+	IssuedAt int64    `json:"iat"`
+	AuthTime int64    `json:"auth_time"`
+	Nonce    string   `json:"nonce,omitempty"`
+	AtHash   string   `json:"at_hash"`
+	AZP      string   `json:"azp"`
+	AMR      []string `json:"amr,omitempty"`
+	profileClaims
 }
 
-// mintIDToken signs an ID token for the code flow with scope openid.
-func (s *Server) mintIDToken(ctx context.Context, code store.AuthCode, accessToken string, now time.Time) (string, error) {
-	key, err := s.keys.signer(ctx)
+// profileClaims are the standard claims (OIDC Core §5.1) scopegate knows.
+type profileClaims struct {
+	Name          string `json:"name,omitempty"`
+	Email         string `json:"email,omitempty"`
+	EmailVerified *bool  `json:"email_verified,omitempty"`
+}
+
+// mintIDToken signs an ID token for the code flow with scope openid, with
+// the algorithm the client registered (RS256 unless it chose ES256).
+func (s *Server) mintIDToken(ctx context.Context, c *client, code store.AuthCode, accessToken string, now time.Time) (string, error) {
+	key, err := s.keys.signer(ctx, c.idTokenAlg)
 	if err != nil {
 		return "", err
 	}
+	// at_hash: the left half of the SHA-256 of the token, SHA-256 being the
+	// hash of both RS256 and ES256 (OIDC Core §3.1.3.6).
 	sum := sha256.Sum256([]byte(accessToken))
-	c := idClaims{
+	claims := idClaims{
 		Issuer: s.issuer, Subject: code.Subject, Audience: code.ClientID,
 		Expiry: now.Add(s.atTTL).Unix(), IssuedAt: now.Unix(), AuthTime: code.AuthTime.Unix(),
 		Nonce: code.Nonce, AtHash: base64.RawURLEncoding.EncodeToString(sum[:16]),
+		AZP: code.ClientID, AMR: s.authMethods(code.Subject),
 	}
-	if u := s.users[code.Subject]; u != nil {
-		c.Name, c.Email = profileClaims(u, code.Scopes)
+	if claims.profileClaims, err = s.releasedClaims(ctx, code.Subject, code.Scopes); err != nil {
+		return "", err
 	}
-	payload, err := json.Marshal(c)
+	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("authserver: encoding id token: %w", err)
 	}
 	return sign(key.idSigner, payload)
 }
 
-// profileClaims returns the name and email a token's scopes release.
-func profileClaims(u *User, scopes []string) (name, email string) {
-	if slices.Contains(scopes, "profile") {
-		name = u.Name
+// releasedClaims returns the profile claims of subject that scopes
+// release: name for profile, email and email_verified for email.
+func (s *Server) releasedClaims(ctx context.Context, subject string, scopes []string) (profileClaims, error) {
+	var out profileClaims
+	wantProfile, wantEmail := slices.Contains(scopes, "profile"), slices.Contains(scopes, "email")
+	if !wantProfile && !wantEmail {
+		return out, nil
 	}
-	if slices.Contains(scopes, "email") {
-		email = u.Email
+	p, _, err := s.userProfile(ctx, subject)
+	if err != nil {
+		return out, err
 	}
-	return name, email
+	if wantProfile {
+		out.Name = p.Name
+	}
+	if wantEmail && p.Email != "" {
+		out.Email, out.EmailVerified = p.Email, p.EmailVerified
+	}
+	return out, nil
+}
+
+// userProfile returns the profile of a local user from the config, and
+// whether subject is a user at all.
+func (s *Server) userProfile(_ context.Context, subject string) (profileClaims, bool, error) {
+	u := s.users[subject]
+	if u == nil {
+		return profileClaims{}, false, nil
+	}
+	return profileClaims{Name: u.Name, Email: u.Email, EmailVerified: u.EmailVerified}, true, nil
+}
+
+// authMethods is the amr claim (RFC 8176): local users sign in with a
+// password.
+func (s *Server) authMethods(subject string) []string {
+	if s.users[subject] != nil {
+		return []string{"pwd"}
+	}
+	return nil
 }
 
 func sign(signer interface {

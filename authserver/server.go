@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/gorilla/securecookie"
 	"go.uber.org/zap"
 
@@ -24,6 +25,8 @@ type User struct {
 	PasswordHash string // bcrypt
 	Name         string
 	Email        string
+	// EmailVerified is the email_verified claim; nil leaves it out.
+	EmailVerified *bool
 }
 
 // Client is a registered client application. A client with neither Secret
@@ -40,8 +43,16 @@ type Client struct {
 	// GrantTypes allowed: "authorization_code", "client_credentials". If
 	// empty, only "authorization_code".
 	GrantTypes []string
-	// Scopes the client may request; each must be declared in Config.Scopes.
+	// Scopes the client may request; each must be declared in Config.Scopes,
+	// except the OpenID scopes openid, profile and email.
 	Scopes []string
+	// IDTokenSignedResponseAlg is "RS256" (the default when empty) or
+	// "ES256" (OpenID Connect Dynamic Client Registration §2).
+	IDTokenSignedResponseAlg string
+	// PostLogoutRedirectURIs are where RP-initiated logout may send the
+	// browser back to, compared exactly (OpenID Connect RP-Initiated
+	// Logout §3.1).
+	PostLogoutRedirectURIs []string
 }
 
 // Scope is a scope clients may ask for, with the text shown on consent.
@@ -168,9 +179,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.secure = strings.HasPrefix(s.issuer, "https://")
+	s.scopeNames = slices.Clone(identityScopes)
 	for _, sc := range cfg.Scopes {
 		s.scopes[sc.Name] = sc
-		s.scopeNames = append(s.scopeNames, sc.Name)
+		if !slices.Contains(identityScopes, sc.Name) {
+			s.scopeNames = append(s.scopeNames, sc.Name)
+		}
 	}
 	for i := range cfg.Users {
 		u := cfg.Users[i]
@@ -284,10 +298,11 @@ func validateConfig(cfg *Config) error {
 	if cfg.CodeTTL > 10*time.Minute {
 		add("code lifetime %s exceeds 10m (RFC 6749 §4.1.2)", cfg.CodeTTL)
 	}
-	declared := map[string]bool{"openid": true}
+	declared := map[string]bool{"openid": true, "profile": true, "email": true}
 	for _, sc := range cfg.Scopes {
 		switch {
 		case sc.Name == "openid":
+			// profile and email may be declared, to word their consent text.
 			add("scope openid is built in and must not be declared")
 		case !validScopeToken(sc.Name):
 			add("scope %q is not a valid scope name", sc.Name)
@@ -357,6 +372,16 @@ func validateClient(c Client, declared, usernames, ids map[string]bool) []error 
 		if err := checkRedirectURI(ru); err != nil {
 			add("%v", err)
 		}
+	}
+	for _, ru := range c.PostLogoutRedirectURIs {
+		if err := checkRedirectURI(ru); err != nil {
+			add("post-logout %v", err)
+		}
+	}
+	switch c.IDTokenSignedResponseAlg {
+	case "", string(jose.RS256), string(jose.ES256):
+	default:
+		add("id_token_signed_response_alg %q is not RS256 or ES256", c.IDTokenSignedResponseAlg)
 	}
 	if len(c.RedirectURIs) == 0 && slices.Contains(grantTypesOrDefault(c.GrantTypes), grantAuthorizationCode) {
 		add("authorization_code needs at least one redirect URI")

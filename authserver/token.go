@@ -132,7 +132,7 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
 		Scope: token.FormatScope(ac.Scopes)}
 	if slices.Contains(ac.Scopes, "openid") {
-		if resp.IDToken, err = s.mintIDToken(r.Context(), ac, at, now); err != nil {
+		if resp.IDToken, err = s.mintIDToken(r.Context(), c, ac, at, now); err != nil {
 			return nil, err
 		}
 	}

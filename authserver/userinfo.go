@@ -2,22 +2,25 @@ package authserver
 
 import (
 	"encoding/json"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
 )
 
-// handleUserinfo is the OIDC userinfo endpoint (OIDC Core §5.3). The
-// access token comes only from the Authorization header: never from the
-// query (RFC 9700 §4.3.2) or the body.
+// handleUserinfo is the OIDC userinfo endpoint (OIDC Core §5.3), over GET
+// and POST. The access token comes from the Authorization header, or, on
+// a POST, from a form-encoded access_token (RFC 6750 §2.2); never from the
+// query (RFC 9700 §4.3.2). A request using both is refused (RFC 6750 §2).
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
-	auth := r.Header.Values("Authorization")
-	raw, ok := "", len(auth) == 1
-	if ok {
-		scheme, rest, found := strings.Cut(auth[0], " ")
-		raw, ok = strings.TrimSpace(rest), found && strings.EqualFold(scheme, "Bearer")
+	raw, oe := bearerToken(w, r)
+	if oe != nil {
+		s.writeJSONError(w, r, oe)
+		return
 	}
-	if !ok || raw == "" {
+	if raw == "" {
+		// No credentials at all: the challenge carries no error code
+		// (RFC 6750 §3.1).
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scopegate"`)
 		w.WriteHeader(http.StatusUnauthorized)
 		return
@@ -28,19 +31,64 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(w, r, invalid)
 		return
 	}
-	u := s.users[claims.Subject]
-	if u == nil || !slices.Contains(claims.Scopes, "openid") {
-		// Client tokens (sub = client id) and tokens without openid have
-		// no user info.
+	if !slices.Contains(claims.Scopes, "openid") {
+		// Client tokens (sub = client id) cannot carry openid.
 		s.writeJSONError(w, r, &Error{Code: codeInsufficientScope, Description: "the token lacks the openid scope", Status: http.StatusForbidden})
 		return
 	}
-	name, email := profileClaims(u, claims.Scopes)
+	_, known, err := s.userProfile(r.Context(), claims.Subject)
+	if err != nil {
+		s.writeJSONError(w, r, err)
+		return
+	}
+	if !known {
+		// The user was removed since the token was issued.
+		s.writeJSONError(w, r, invalid)
+		return
+	}
+	released, err := s.releasedClaims(r.Context(), claims.Subject, claims.Scopes)
+	if err != nil {
+		s.writeJSONError(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(struct {
 		Subject string `json:"sub"`
-		Name    string `json:"name,omitempty"`
-		Email   string `json:"email,omitempty"`
-	}{claims.Subject, name, email})
+		profileClaims
+	}{claims.Subject, released})
+}
+
+// bearerToken reads the access token of a userinfo request: "" when the
+// request carries none.
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, *Error) {
+	malformed := &Error{Code: codeInvalidRequest, Description: "the request carries the access token in a malformed way", Status: http.StatusBadRequest}
+	var fromHeader, fromBody string
+	switch auth := r.Header.Values("Authorization"); len(auth) {
+	case 0:
+	case 1:
+		scheme, rest, found := strings.Cut(auth[0], " ")
+		fromHeader = strings.TrimSpace(rest)
+		if !found || !strings.EqualFold(scheme, "Bearer") || fromHeader == "" {
+			return "", &Error{Code: codeInvalidToken, Description: "use the Bearer scheme", Status: http.StatusUnauthorized}
+		}
+	default:
+		return "", malformed
+	}
+	if r.Method == http.MethodPost {
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
+			p, err := readParams(w, r)
+			if err != nil {
+				return "", malformed
+			}
+			fromBody = p.Get("access_token")
+			if p.Has("access_token") && fromBody == "" {
+				return "", malformed
+			}
+		}
+	}
+	if fromHeader != "" && fromBody != "" {
+		return "", malformed
+	}
+	return fromHeader + fromBody, nil
 }

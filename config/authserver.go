@@ -89,7 +89,7 @@ type userSet struct {
 func (d *decoder) users(n *yaml.Node) userSet {
 	s := userSet{byName: map[string]*yaml.Node{}}
 	for _, item := range d.list(n) {
-		f := d.mapping(item, "username", "password_hash", "name", "email")
+		f := d.mapping(item, "username", "password_hash", "name", "email", "email_verified")
 		if f.node.Kind != yaml.MappingNode {
 			if absent(f.node) {
 				d.errorf(f.node, "expected a user mapping, got nothing")
@@ -123,6 +123,10 @@ func (d *decoder) users(n *yaml.Node) userSet {
 				d.errorf(t.node, "invalid email %s (want name@example.com)", t.quoted())
 			}
 			u.Email = t.value
+		}
+		if n := f.get("email_verified"); n != nil {
+			v := d.boolean(n, false)
+			u.EmailVerified = &v
 		}
 		s.list = append(s.list, u)
 	}

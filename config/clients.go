@@ -15,6 +15,10 @@ const (
 	GrantClientCredentials = "client_credentials"
 )
 
+// IdentityScopes are the OpenID Connect scopes, built into the
+// authorization server: clients may list them without declaring them.
+var IdentityScopes = []string{"openid", "profile", "email"}
+
 // MinClientSecretLength keeps configured secrets out of guessing range.
 const MinClientSecretLength = 16
 
@@ -22,7 +26,8 @@ func (d *decoder) clients(n *yaml.Node, users map[string]*yaml.Node, scopes []Sc
 	var out []Client
 	ids := map[string]*yaml.Node{}
 	for _, item := range d.list(n) {
-		f := d.mapping(item, "id", "name", "secret", "secret_hash", "redirect_uris", "grant_types", "scopes")
+		f := d.mapping(item, "id", "name", "secret", "secret_hash", "redirect_uris", "grant_types", "scopes",
+			"id_token_signed_response_alg", "post_logout_redirect_uris")
 		if f.node.Kind != yaml.MappingNode {
 			if absent(f.node) {
 				d.errorf(f.node, "expected a client mapping, got nothing")
@@ -53,8 +58,22 @@ func (d *decoder) clients(n *yaml.Node, users map[string]*yaml.Node, scopes []Sc
 		if noURIs && slices.Contains(c.GrantTypes, GrantAuthorizationCode) {
 			d.errorf(orNode(uris, f.node), "redirect_uris must list at least one URI for the authorization_code grant")
 		}
+		for _, t := range d.strs(f.get("post_logout_redirect_uris")) {
+			if p := redirectURIProblem(t.value); p != "" {
+				d.errorf(t.node, "post-logout redirect URI %s %s", t.quoted(), p)
+			} else if slices.Contains(c.PostLogoutRedirectURIs, t.value) {
+				d.errorf(t.node, "duplicate post-logout redirect URI %s", t.quoted())
+			}
+			c.PostLogoutRedirectURIs = append(c.PostLogoutRedirectURIs, t.value)
+		}
+		if t, ok := d.str(f.get("id_token_signed_response_alg")); ok {
+			if t.value != "RS256" && t.value != "ES256" {
+				d.errorf(t.node, "id_token_signed_response_alg %s must be RS256 or ES256", t.quoted())
+			}
+			c.IDTokenSignedResponseAlg = t.value
+		}
 		for _, t := range d.strs(f.get("scopes")) {
-			declared := t.value == "openid" || slices.ContainsFunc(scopes, func(s Scope) bool { return s.Name == t.value })
+			declared := slices.Contains(IdentityScopes, t.value) || slices.ContainsFunc(scopes, func(s Scope) bool { return s.Name == t.value })
 			if !declared {
 				d.errorf(t.node, "scope %s is not declared in authserver.scopes", t.quoted())
 			}

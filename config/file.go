@@ -90,6 +90,8 @@ type User struct {
 	PasswordHash string // bcrypt
 	Name         string // optional
 	Email        string // optional
+	// EmailVerified is the email_verified claim; nil when the key is absent.
+	EmailVerified *bool
 }
 
 // Client is one registered client application.
@@ -100,7 +102,11 @@ type Client struct {
 	SecretHash   string   // bcrypt hash of the secret
 	RedirectURIs []string // exact strings; required for authorization_code
 	GrantTypes   []string // authorization_code and/or client_credentials; default [authorization_code]
-	Scopes       []string // scopes the client may request; each declared in AuthServer.Scopes or "openid"
+	Scopes       []string // scopes the client may request; each declared in AuthServer.Scopes or openid, profile, email
+	// IDTokenSignedResponseAlg is RS256 (default) or ES256.
+	IDTokenSignedResponseAlg string
+	// PostLogoutRedirectURIs are where RP-initiated logout may return to.
+	PostLogoutRedirectURIs []string
 }
 
 // Public reports whether the client has no credentials (PKCE required).

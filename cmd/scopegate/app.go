@@ -145,12 +145,14 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 		cfg.CookieHashKey, cfg.CookieBlockKey = sessionKeys(a.SessionSecret)
 	}
 	for _, u := range a.Users {
-		cfg.Users = append(cfg.Users, authserver.User{Username: u.Username, PasswordHash: u.PasswordHash, Name: u.Name, Email: u.Email})
+		cfg.Users = append(cfg.Users, authserver.User{Username: u.Username, PasswordHash: u.PasswordHash,
+			Name: u.Name, Email: u.Email, EmailVerified: u.EmailVerified})
 	}
 	for _, c := range a.Clients {
 		cfg.Clients = append(cfg.Clients, authserver.Client{
 			ID: c.ID, Name: c.Name, Secret: c.Secret, SecretHash: c.SecretHash,
 			RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
+			IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 		})
 	}
 	for _, s := range a.Scopes {
