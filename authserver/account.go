@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"go.uber.org/zap"
-
 	"github.com/scopegate/scopegate/authserver/pages"
 	"github.com/scopegate/scopegate/store"
 )
@@ -65,7 +63,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	s.log.Info("consent revoked", zap.String("client_id", id), zap.String("sub", sess.Username))
+	s.audit(r, EventConsentRevoked, sess.Username, id)
 	http.Redirect(w, r, "/oauth2/account?"+url.Values{"revoked": {id}}.Encode(), http.StatusSeeOther)
 }
 
@@ -100,6 +98,6 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.clearSession(w)
-	s.log.Info("logout", zap.String("sub", sess.Username))
+	s.audit(r, EventLogout, sess.Username, "")
 	http.Redirect(w, r, "/oauth2/logout", http.StatusSeeOther)
 }

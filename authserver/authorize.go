@@ -255,7 +255,7 @@ func (s *Server) finishAuthorization(w http.ResponseWriter, r *http.Request, req
 		s.internalError(w, r, err)
 		return
 	}
-	s.log.Info("authorization granted", zap.String("client_id", req.ClientID), zap.String("sub", sess.Username))
+	s.audit(r, EventCodeIssued, sess.Username, req.ClientID, zap.Strings("scopes", req.Scopes))
 	v := url.Values{"code": {code}, "iss": {s.issuer}}
 	if req.State != "" {
 		v.Set("state", req.State)

@@ -104,7 +104,7 @@ func (s *Server) authenticateClient(r *http.Request, p url.Values) (*client, *Er
 		}
 		return c, nil
 	}
-	if secret == "" || !s.checkSecret(c, secret, clientAddr(r)) {
+	if secret == "" || !s.checkSecret(r, c, secret) {
 		return nil, errInvalidClient()
 	}
 	return c, nil
@@ -144,13 +144,14 @@ func clientCredentials(r *http.Request, p url.Values) (id, secret string, hasSec
 // client and address, and per client with a higher limit, so that one
 // address cannot lock a client out by sending wrong secrets for its public
 // ID, and many addresses cannot guess without bound.
-func (s *Server) checkSecret(c *client, secret, addr string) bool {
+func (s *Server) checkSecret(r *http.Request, c *client, secret string) bool {
+	addr := clientAddr(r)
 	presented := s.secrets.mac(secret)
 	if c.secretMAC != nil {
 		if hmac.Equal(c.secretMAC, presented) {
 			return true
 		}
-		s.clientAuthFailed(c, addr)
+		s.clientAuthFailed(r, c, addr)
 		return false
 	}
 	if v := c.verified.Load(); v != nil && hmac.Equal(*v, presented) {
@@ -158,18 +159,19 @@ func (s *Server) checkSecret(c *client, secret, addr string) bool {
 	}
 	if s.clientRL.blocked(pairKey(c.ID, addr)) || s.clientsRL.blocked(c.ID) {
 		s.log.Warn("client authentication rate limited", zap.String("client_id", c.ID))
+		s.audit(r, EventClientAuthBlocked, c.ID, c.ID)
 		return false
 	}
 	if bcrypt.CompareHashAndPassword(c.secretHash, []byte(secret)) != nil {
-		s.clientAuthFailed(c, addr)
+		s.clientAuthFailed(r, c, addr)
 		return false
 	}
 	c.verified.Store(&presented)
 	return true
 }
 
-func (s *Server) clientAuthFailed(c *client, addr string) {
+func (s *Server) clientAuthFailed(r *http.Request, c *client, addr string) {
 	s.clientRL.fail(pairKey(c.ID, addr))
 	s.clientsRL.fail(c.ID)
-	s.log.Info("client authentication failed", zap.String("client_id", c.ID))
+	s.audit(r, EventClientAuthFailure, c.ID, c.ID)
 }

@@ -73,10 +73,10 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, err)
 			return
 		}
-		s.log.Info("consent granted", zap.String("client_id", req.ClientID), zap.String("sub", sess.Username))
+		s.audit(r, EventConsentGranted, sess.Username, req.ClientID, zap.Strings("scopes", req.Scopes))
 		s.finishAuthorization(w, r, req, sess)
 	case "deny":
-		s.log.Info("consent denied", zap.String("client_id", req.ClientID), zap.String("sub", sess.Username))
+		s.audit(r, EventConsentDenied, sess.Username, req.ClientID, zap.Strings("scopes", req.Scopes))
 		s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeAccessDenied, "the user denied the request"))
 	default:
 		s.pageError(w, http.StatusBadRequest, "Invalid request", "Choose Allow or Deny.")

@@ -43,6 +43,13 @@
 // which needs a user. There are no
 // refresh tokens and no password grant.
 //
+// Audit log: every security event goes through one helper,
+// s.audit(r, Event…, subject, clientID, extra fields…), which writes one
+// line to Config.Audit with the event name, subject, client, remote address
+// and request ID (withRequestID gives every request of the server one, sent
+// back in X-Request-Id). New code paths add an Event constant in audit.go
+// and one call; they never pass a password, secret, code or token.
+//
 // Client secrets are never kept in plaintext: a configured bcrypt hash, or
 // for a plaintext secret an HMAC under a per-process key. After one
 // successful bcrypt check the HMAC of the presented secret is remembered,

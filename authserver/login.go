@@ -69,6 +69,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if len(username) > maxUsernameLen {
 		// No account has such a name; only the address pays for it.
 		s.addrs.fail(addr)
+		s.audit(r, EventLoginFailure, "", requestClient(req), zap.Bool("username_too_long", true))
 		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, "", msgBadLogin)
 		return
 	}
@@ -76,6 +77,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	fromHere := pairKey(account, addr)
 	if s.logins.blocked(fromHere) || s.addrs.blocked(addr) || s.accounts.blocked(account) {
 		s.log.Warn("login rate limited", zap.String("remote_addr", r.RemoteAddr))
+		s.audit(r, EventLoginBlocked, account, requestClient(req))
 		s.renderLogin(w, http.StatusTooManyRequests, sess, req, sealed, username, msgTooManyAttempts)
 		return
 	}
@@ -84,7 +86,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.logins.fail(fromHere)
 		s.addrs.fail(addr)
 		s.accounts.fail(account)
-		s.log.Info("login failed", zap.String("remote_addr", r.RemoteAddr))
+		s.audit(r, EventLoginFailure, account, requestClient(req))
 		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, username, msgBadLogin)
 		return
 	}
@@ -96,7 +98,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	s.log.Info("login succeeded", zap.String("sub", sess.Username))
+	s.audit(r, EventLoginSuccess, sess.Username, requestClient(req))
 	if req == nil {
 		http.Redirect(w, r, "/oauth2/account", http.StatusSeeOther)
 		return
@@ -104,6 +106,15 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// The request is continued on a GET of the authorization flow, so this
 	// POST always ends in a 303 (RFC 9700 §4.12).
 	s.continueAuthorization(w, r, req, sess)
+}
+
+// requestClient is the client of a pending authorization request, or ""
+// for a sign-in on its own.
+func requestClient(req *authRequest) string {
+	if req == nil {
+		return ""
+	}
+	return req.ClientID
 }
 
 // clientAddr is the peer address that failures are counted against: the

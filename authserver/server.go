@@ -94,6 +94,10 @@ type Config struct {
 
 	// Logger receives the server's logs. If nil, zap.NewNop().
 	Logger *zap.Logger
+	// Audit, if not nil, receives one entry per security event (sign-ins,
+	// consents, tokens, revocations, rate-limit blocks), each with the
+	// event name as message; see the package documentation.
+	Audit *zap.Logger
 	// Now returns the current time. If nil, time.Now.
 	Now func() time.Time
 }
@@ -120,6 +124,7 @@ type Server struct {
 
 	store    store.Store
 	log      *zap.Logger
+	auditLog *zap.Logger // nil: no audit log
 	now      func() time.Time
 	pages    renderer
 	keys     *keyring
@@ -157,6 +162,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		store:    cfg.Store,
 		revoked:  cfg.Revoked,
 		log:      cfg.Logger,
+		auditLog: cfg.Audit,
 		now:      cfg.Now,
 		scopes:   map[string]Scope{},
 		users:    map[string]*User{},
@@ -237,8 +243,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 // Mount registers every route of the server on mux.
 func (s *Server) Mount(mux *http.ServeMux) {
-	api := func(h http.HandlerFunc) http.Handler { return apiHeaders(h) }
-	page := func(h http.HandlerFunc) http.Handler { return pageHeaders(h) }
+	api := func(h http.HandlerFunc) http.Handler { return withRequestID(apiHeaders(h)) }
+	page := func(h http.HandlerFunc) http.Handler { return withRequestID(pageHeaders(h)) }
 
 	mux.Handle("GET /.well-known/oauth-authorization-server", api(s.handleMetadata))
 	mux.Handle("GET /.well-known/openid-configuration", api(s.handleMetadata))

@@ -77,9 +77,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	if err != nil {
 		return nil, err
 	}
-	if s.log.Core().Enabled(zap.InfoLevel) {
-		s.log.Info("token issued", zap.String("client_id", c.ID), zap.String("grant_type", grant))
-	}
 	return resp, nil
 }
 
@@ -97,9 +94,11 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 		// issued from it may be in the wrong hands too.
 		s.log.Warn("authorization code replayed; revoking the access token it issued",
 			zap.String("client_id", c.ID), zap.String("code_client_id", ac.ClientID))
+		s.audit(r, EventCodeReused, ac.Subject, c.ID, zap.String("code_client_id", ac.ClientID))
 		if err := s.revokeCodeToken(r.Context(), ac, now); err != nil {
 			return nil, err
 		}
+		s.audit(r, EventTokenRevoked, ac.Subject, ac.ClientID, zap.String("jti", codeTokenID(ac.ID)), zap.String("reason", "code reused"))
 		return nil, oauthErr(codeInvalidGrant, "the code is invalid, expired or already used")
 	case errors.Is(err, store.ErrNotFound):
 		return nil, oauthErr(codeInvalidGrant, "the code is invalid, expired or already used")
@@ -136,6 +135,8 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 			return nil, err
 		}
 	}
+	s.audit(r, EventTokenIssued, ac.Subject, c.ID, zap.String("grant_type", grantAuthorizationCode),
+		zap.String("jti", codeTokenID(ac.ID)), zap.Strings("scopes", ac.Scopes))
 	return resp, nil
 }
 
@@ -159,10 +160,13 @@ func (s *Server) clientCredentialsGrant(r *http.Request, c *client, p url.Values
 			return nil, oauthErr(codeInvalidScope, "scope is required")
 		}
 	}
-	at, err := s.mintAccessToken(r.Context(), randomToken(32), c.ID, c.ID, scopes, s.now())
+	jti := randomToken(32)
+	at, err := s.mintAccessToken(r.Context(), jti, c.ID, c.ID, scopes, s.now())
 	if err != nil {
 		return nil, err
 	}
+	s.audit(r, EventTokenIssued, c.ID, c.ID, zap.String("grant_type", grantClientCredentials),
+		zap.String("jti", jti), zap.Strings("scopes", scopes))
 	return &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
 		Scope: token.FormatScope(scopes)}, nil
 }

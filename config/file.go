@@ -34,6 +34,9 @@ type Log struct {
 	Level  string // debug, info (default), warn or error
 	Format string // json (default) or console
 	Access bool   // one line per gateway request; default true
+	// Audit is where security events go: "" (off, the default), "stdout",
+	// "stderr" or a file path, appended to.
+	Audit string
 }
 
 // Store is the store section.

@@ -22,7 +22,7 @@ func TestUnknownKeys(t *testing.T) {
 		{
 			name: "no close key lists the known ones",
 			yaml: "log:\n  colour: true\n",
-			want: []string{`c.yaml:2:3: unknown key "colour" (known keys: level, format, access)`},
+			want: []string{`c.yaml:2:3: unknown key "colour" (known keys: level, format, access, audit)`},
 		},
 		{
 			name: "inside a list item",

@@ -3,8 +3,10 @@ package config
 import (
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -93,12 +95,40 @@ func (d *decoder) prefix(t text) (netip.Prefix, bool) {
 }
 
 func (d *decoder) log(n *yaml.Node) Log {
-	f := d.mapping(n, "level", "format", "access")
+	f := d.mapping(n, "level", "format", "access", "audit")
 	l := Log{Level: DefaultLogLevel, Format: DefaultLogFormat}
 	d.oneOf(f.get("level"), &l.Level, "log level", "debug", "info", "warn", "error")
 	d.oneOf(f.get("format"), &l.Format, "log format", "json", "console")
 	l.Access = d.boolean(f.get("access"), true)
+	l.Audit = d.auditOutput(f.get("audit"))
 	return l
+}
+
+// auditOutput reads log.audit: off, stdout, stderr, true (stdout), false
+// (off) or a file path. A path must contain a slash ("./audit.log"), so
+// that a misspelt "stdot" is an error rather than a new file.
+func (d *decoder) auditOutput(n *yaml.Node) string {
+	t, ok := d.str(n)
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(t.value) {
+	case "off", "false":
+		return ""
+	case "stdout", "true":
+		return "stdout"
+	case "stderr":
+		return "stderr"
+	}
+	if !strings.Contains(t.value, "/") {
+		d.errorf(t.node, "unknown audit output %s (want off, stdout, stderr or a file path containing a slash, such as ./audit.log)", t.quoted())
+		return ""
+	}
+	if st, err := os.Stat(t.value); err == nil && st.IsDir() {
+		d.errorf(t.node, "audit output %s is a directory (want a file path)", t.quoted())
+		return ""
+	}
+	return t.value
 }
 
 func (d *decoder) store(n *yaml.Node) Store {

@@ -60,7 +60,45 @@ func TestLogSection(t *testing.T) {
 			yaml: "log:\n  access: 1\n",
 			want: []string{`c.yaml:2:11: expected true or false, got "1"`},
 		},
+		{
+			name: "audit output misspelt",
+			yaml: "log:\n  audit: stdot\n",
+			want: []string{`c.yaml:2:10: unknown audit output "stdot" (want off, stdout, stderr or a file path containing a slash, such as ./audit.log)`},
+		},
+		{
+			name: "audit output is a directory",
+			yaml: "log:\n  audit: /\n",
+			want: []string{`c.yaml:2:10: audit output "/" is a directory (want a file path)`},
+		},
+		{
+			name: "audit output is a list",
+			yaml: "log:\n  audit: [stdout]\n",
+			want: []string{`c.yaml:2:10: expected a string, got a list`},
+		},
 	})
+}
+
+func TestAuditOutput(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{"off", ""},
+		{"false", ""},
+		{"true", "stdout"},
+		{"stdout", "stdout"},
+		{"STDERR", "stderr"},
+		{"./audit.log", "./audit.log"},
+		{"/var/log/scopegate/audit.log", "/var/log/scopegate/audit.log"},
+		{"${AUDIT}", "/srv/audit.log"},
+	} {
+		src := "log:\n  audit: " + tc.value + "\n"
+		f, err := Parse("c.yaml", []byte(src), testEnv(map[string]string{"AUDIT": "/srv/audit.log"}))
+		if err != nil {
+			t.Errorf("log.audit %s: %v", tc.value, err)
+			continue
+		}
+		if f.Log.Audit != tc.want {
+			t.Errorf("log.audit %s = %q, want %q", tc.value, f.Log.Audit, tc.want)
+		}
+	}
 }
 
 func TestStoreSection(t *testing.T) {

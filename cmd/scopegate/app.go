@@ -32,9 +32,9 @@ type app struct {
 	admin   http.Handler // /healthz, /readyz, /metrics
 }
 
-// newApp builds everything a config file describes. On error nothing is
-// left open.
-func newApp(ctx context.Context, f *config.File, logger *zap.Logger) (_ *app, err error) {
+// newApp builds everything a config file describes. audit, if not nil,
+// receives the security events. On error nothing is left open.
+func newApp(ctx context.Context, f *config.File, logger, audit *zap.Logger) (_ *app, err error) {
 	st, err := openStore(ctx, f.Store)
 	if err != nil {
 		return nil, err
@@ -51,6 +51,7 @@ func newApp(ctx context.Context, f *config.File, logger *zap.Logger) (_ *app, er
 	}
 	asCfg := authserverConfig(f, st, logger)
 	asCfg.Revoked = revoked
+	asCfg.Audit = audit
 	as, err := authserver.New(ctx, asCfg)
 	if err != nil {
 		return nil, fmt.Errorf("authorization server: %w", err)

@@ -112,9 +112,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		wg.Wait()
 	}()
 
-	return serve(ctx, f, logger, func(public, admin net.Addr) {
+	return serve(ctx, f, serveOptions{logger: logger, started: func(public, admin net.Addr) {
 		printDemoBanner(stdout, p, issuer, cliSecret)
-	})
+	}})
 }
 
 // demoConfig is the embedded demo config with the chosen ports.

@@ -64,6 +64,8 @@ type instance struct {
 	admin    string
 	backend  *recorder
 	logs     *observer.ObservedLogs
+	logText  *syncBuffer // the general log as JSON lines
+	audit    *syncBuffer // the audit log, as log.audit: stdout writes it
 	callback string
 }
 
@@ -112,7 +114,7 @@ authserver:
       secret: ${PRINTER_SECRET}
       redirect_uris: [%q]
       grant_types: [authorization_code]
-      scopes: [photos.read]
+      scopes: [openid, photos.read]
   scopes:
     photos.read: See the photos you choose
     photos.write: Upload and change photos
@@ -142,13 +144,22 @@ gateway:
 		t.Fatalf("config: %v", err)
 	}
 	core, logs := observer.New(zapcore.DebugLevel)
-	inst.logs = logs
+	inst.logs, inst.logText, inst.audit = logs, &syncBuffer{}, &syncBuffer{}
+	text, err := newLogger("debug", "json", inst.logText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, _, err := newAuditLogger("stdout", inst.audit, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := zap.New(zapcore.NewTee(core, text.Core()))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, f, zap.New(core), func(_, admin net.Addr) { started <- admin })
+		done <- serve(ctx, f, serveOptions{logger: logger, audit: audit, started: func(_, admin net.Addr) { started <- admin }})
 	}()
 	select {
 	case a := <-started:

@@ -20,7 +20,7 @@ import (
 // after SIGTERM or SIGINT.
 const shutdownTimeout = 20 * time.Second
 
-func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "scopegate.yaml", "config file")
@@ -40,14 +40,28 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer logger.Sync()
-	return serve(ctx, f, logger, nil)
+	audit, closeAudit, err := newAuditLogger(f.Log.Audit, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	return serve(ctx, f, serveOptions{logger: logger, audit: audit})
+}
+
+// serveOptions is what serve needs besides the config.
+type serveOptions struct {
+	logger *zap.Logger
+	audit  *zap.Logger // nil: no audit log
+	// started, if not nil, receives the bound addresses once both
+	// listeners accept connections.
+	started func(public, admin net.Addr)
 }
 
 // serve runs the public and admin listeners until ctx is done, then drains
-// in-flight requests and closes the store. If started is non-nil it receives
-// the bound addresses once both listeners accept connections.
-func serve(ctx context.Context, f *config.File, logger *zap.Logger, started func(public, admin net.Addr)) error {
-	a, err := newApp(ctx, f, logger)
+// in-flight requests and closes the store.
+func serve(ctx context.Context, f *config.File, opts serveOptions) error {
+	logger, started := opts.logger, opts.started
+	a, err := newApp(ctx, f, logger, opts.audit)
 	if err != nil {
 		return err
 	}
