@@ -55,3 +55,17 @@ func followRevocations(ctx context.Context, st store.Store, list *token.Revocati
 		last = now
 	})
 }
+
+// every calls fn with the time each interval until ctx is done.
+func every(ctx context.Context, interval time.Duration, fn func(now time.Time)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			fn(now)
+		}
+	}
+}

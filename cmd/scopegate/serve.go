@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/scopegate/scopegate/authserver"
 	"github.com/scopegate/scopegate/config"
 )
 
@@ -86,7 +87,7 @@ func serve(ctx context.Context, f *config.File, opts serveOptions) error {
 	}
 	tidyCtx, stopTidy := context.WithCancel(ctx)
 	defer stopTidy()
-	go keepTidy(tidyCtx, a.store, a.auth.AcceptedTokenLifetime(), logger)
+	go a.auth.KeepTidy(tidyCtx, authserver.HousekeepingInterval)
 	go followRevocations(tidyCtx, a.store, a.revoked, revocationPollInterval, logger)
 	if started != nil {
 		started(publicLn.Addr(), adminLn.Addr())
