@@ -89,7 +89,8 @@ type Config struct {
 
 	// Revoked, if not nil, receives the tokens this server revokes, for a
 	// gateway in the same process to refuse at once; userinfo refuses them
-	// too. They are recorded in Store either way.
+	// too. They are recorded in Store either way. New fills it with the
+	// store's revocations still in force; FollowRevocations keeps it current.
 	Revoked *token.RevocationList
 
 	// Logger receives the server's logs. If nil, zap.NewNop().
@@ -217,6 +218,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if s.revoked == nil {
 		s.revoked = new(token.RevocationList)
+	}
+	if _, err := s.loadRevocations(ctx, time.Time{}); err != nil {
+		return nil, err
 	}
 	// userinfo must refuse what the gateway refuses, revocations included.
 	s.verifier, err = token.NewVerifier(token.Config{

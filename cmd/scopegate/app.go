@@ -25,7 +25,6 @@ import (
 // gateway, with the public and admin handlers that serve them.
 type app struct {
 	store   store.Store
-	revoked *token.RevocationList // shared by the authorization server and the gateway
 	auth    *authserver.Server
 	gateway *proxy.Gateway
 	public  http.Handler // authorization server + gateway
@@ -45,10 +44,7 @@ func newApp(ctx context.Context, f *config.File, logger, audit *zap.Logger) (_ *
 		}
 	}()
 
-	revoked := new(token.RevocationList)
-	if _, err := loadRevocations(ctx, st, revoked, time.Time{}); err != nil {
-		return nil, err
-	}
+	revoked := new(token.RevocationList) // filled from the store by authserver.New
 	asCfg := authserverConfig(f, st, logger)
 	asCfg.Revoked = revoked
 	asCfg.Audit = audit
@@ -69,7 +65,7 @@ func newApp(ctx context.Context, f *config.File, logger, audit *zap.Logger) (_ *
 	as.Mount(authMux)
 	reg := prometheus.NewRegistry()
 	m := newMetrics(reg)
-	a := &app{store: st, revoked: revoked, auth: as, gateway: gw}
+	a := &app{store: st, auth: as, gateway: gw}
 	a.public = m.instrument(splitHandler(authMux, gw))
 	a.admin = adminHandler(reg, a.ready)
 	return a, nil

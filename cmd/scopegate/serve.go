@@ -88,7 +88,7 @@ func serve(ctx context.Context, f *config.File, opts serveOptions) error {
 	tidyCtx, stopTidy := context.WithCancel(ctx)
 	defer stopTidy()
 	go a.auth.KeepTidy(tidyCtx, authserver.HousekeepingInterval)
-	go followRevocations(tidyCtx, a.store, a.revoked, revocationPollInterval, logger)
+	go a.auth.FollowRevocations(tidyCtx, authserver.RevocationPollInterval)
 	if started != nil {
 		started(publicLn.Addr(), adminLn.Addr())
 	}

@@ -1,12 +1,10 @@
-package main
+package authserver
 
 import (
 	"context"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/store/sqlite"
@@ -17,6 +15,7 @@ import (
 // as by another instance, is refused here after the next poll, and one
 // revoked before a restart is refused from the start.
 func TestRevocationsReachOtherInstances(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "shared.db"))
 	if err != nil {
@@ -34,17 +33,19 @@ func TestRevocationsReachOtherInstances(t *testing.T) {
 	revoke("already-expired", now.Add(-time.Second))
 
 	list := new(token.RevocationList)
-	if n, err := loadRevocations(ctx, st, list, time.Time{}); err != nil || n != 1 {
-		t.Fatalf("loadRevocations = %d, %v; want 1 (the expired one skipped)", n, err)
+	srv, err := New(ctx, Config{Issuer: "https://auth.example.com", Store: st, Revoked: list})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if !list.Contains("before-start") || list.Contains("already-expired") {
-		t.Errorf("after start: before-start=%v already-expired=%v, want true, false",
+		t.Errorf("after New: before-start=%v already-expired=%v, want true, false",
 			list.Contains("before-start"), list.Contains("already-expired"))
 	}
 
 	pollCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go followRevocations(pollCtx, st, list, 10*time.Millisecond, zap.NewNop())
+	done := make(chan struct{})
+	go func() { srv.FollowRevocations(pollCtx, 10*time.Millisecond); close(done) }()
+	defer func() { stop(); <-done }()
 	revoke("while-running", now.Add(time.Hour))
 	deadline := time.Now().Add(10 * time.Second)
 	for !list.Contains("while-running") {

@@ -1,0 +1,56 @@
+package authserver
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+const (
+	// RevocationPollInterval is how long a token revoked by another
+	// instance sharing the store may still pass this instance's gateway.
+	// Revocations made by this instance apply at once.
+	RevocationPollInterval = 5 * time.Second
+	// revocationClockSkew is how far behind ours another instance's clock
+	// may be: each poll reads back this far before the previous one, so a
+	// revocation stamped by a slow clock is not missed.
+	revocationClockSkew = time.Minute
+)
+
+// loadRevocations copies into the server's revocation list the store's
+// revocations recorded since since and still in force.
+func (s *Server) loadRevocations(ctx context.Context, since time.Time) (added int, err error) {
+	recs, err := s.store.Revocations(ctx, since, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("authserver: loading revoked tokens: %w", err)
+	}
+	for _, r := range recs {
+		if s.revoked.Add(r.TokenID, r.ExpiresAt) {
+			added++
+		}
+	}
+	return added, nil
+}
+
+// FollowRevocations keeps the revocation list (Config.Revoked) up to date
+// with what other instances sharing the store revoke, reading what was
+// revoked since the previous read each interval, until ctx is done. New
+// already loaded what was revoked before it ran.
+func (s *Server) FollowRevocations(ctx context.Context, interval time.Duration) {
+	last := s.now()
+	every(ctx, interval, func(now time.Time) {
+		n, err := s.loadRevocations(ctx, last.Add(-revocationClockSkew))
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				s.log.Warn("reading revoked tokens failed", zap.Error(err))
+			}
+			return // read the same span again next time
+		case n > 0:
+			s.log.Info("revoked tokens learned from the store", zap.Int("count", n))
+		}
+		last = now
+	})
+}
