@@ -139,7 +139,7 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 		Logger: logger, // authserver names itself
 	}
 	if a.SessionSecret != "" {
-		cfg.CookieHashKey, cfg.CookieBlockKey = sessionKeys(a.SessionSecret)
+		cfg.CookieHashKey, cfg.CookieBlockKey = authserver.SessionKeys(a.SessionSecret)
 	}
 	for _, u := range a.Users {
 		cfg.Users = append(cfg.Users, authserver.User{Username: u.Username, PasswordHash: u.PasswordHash,
