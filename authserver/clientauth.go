@@ -12,7 +12,6 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"go.uber.org/zap"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Grant types this server implements.
@@ -104,8 +103,11 @@ func (s *Server) authenticateClient(r *http.Request, p url.Values) (*client, *Er
 		}
 		return c, nil
 	}
-	if secret == "" || !s.checkSecret(r, c, secret) {
+	if secret == "" {
 		return nil, errInvalidClient()
+	}
+	if oe := s.checkSecret(r, c, secret); oe != nil {
+		return nil, oe
 	}
 	return c, nil
 }
@@ -139,39 +141,59 @@ func clientCredentials(r *http.Request, p url.Values) (id, secret string, hasSec
 }
 
 // checkSecret compares in constant time against the keyed hash, or the
-// remembered verified secret; anything else pays the full bcrypt cost and
-// counts as a failure of the client from addr. Failures are counted per
-// client and address, and per client with a higher limit, so that one
-// address cannot lock a client out by sending wrong secrets for its public
-// ID, and many addresses cannot guess without bound.
-func (s *Server) checkSecret(r *http.Request, c *client, secret string) bool {
+// remembered verified secret; anything else pays the full bcrypt cost,
+// counted as a failure of the client from addr before the comparison and
+// given back on success. Failures are counted per client and address, and
+// per client by failing addresses, so that one address cannot lock a
+// client out by sending wrong secrets for its public ID, and many
+// addresses cannot guess without bound. When the hash gate is full the
+// answer is 503 temporarily_unavailable with Retry-After: the client did
+// nothing wrong and may retry.
+func (s *Server) checkSecret(r *http.Request, c *client, secret string) *Error {
 	addr := clientAddr(r)
 	presented := s.secrets.mac(secret)
 	if c.secretMAC != nil {
 		if hmac.Equal(c.secretMAC, presented) {
-			return true
+			return nil
 		}
 		s.clientAuthFailed(r, c, addr)
-		return false
+		return errInvalidClient()
 	}
 	if v := c.verified.Load(); v != nil && hmac.Equal(*v, presented) {
-		return true
+		return nil
 	}
-	if s.clientRL.blocked(pairKey(c.ID, addr)) || s.clientsRL.blocked(c.ID) {
+	pair := pairKey(c.ID, addr)
+	if !s.clientRL.reserve(pair) {
 		s.log.Warn("client authentication rate limited", zap.String("client_id", c.ID))
 		s.audit(r, EventClientAuthBlocked, c.ID, c.ID)
-		return false
+		return errInvalidClient()
 	}
-	if bcrypt.CompareHashAndPassword(c.secretHash, []byte(secret)) != nil {
-		s.clientAuthFailed(r, c, addr)
-		return false
+	if !s.clientsRL.reserve(c.ID, addr) {
+		s.clientRL.refund(pair)
+		s.log.Warn("client authentication rate limited", zap.String("client_id", c.ID))
+		s.audit(r, EventClientAuthBlocked, c.ID, c.ID)
+		return errInvalidClient()
 	}
+	ok, busy := s.compareHash(r.Context(), c.secretHash, secret)
+	if busy {
+		s.clientRL.refund(pair)
+		s.clientsRL.refund(c.ID, addr)
+		s.log.Warn("client authentication refused: hashing busy", zap.String("client_id", c.ID))
+		return errBusy()
+	}
+	if !ok {
+		// The failure stays counted: it was reserved before the compare.
+		s.audit(r, EventClientAuthFailure, c.ID, c.ID)
+		return errInvalidClient()
+	}
+	s.clientRL.refund(pair)
+	s.clientsRL.refund(c.ID, addr)
 	c.verified.Store(&presented)
-	return true
+	return nil
 }
 
 func (s *Server) clientAuthFailed(r *http.Request, c *client, addr string) {
 	s.clientRL.fail(pairKey(c.ID, addr))
-	s.clientsRL.fail(c.ID)
+	s.clientsRL.reserve(c.ID, addr)
 	s.audit(r, EventClientAuthFailure, c.ID, c.ID)
 }

@@ -36,6 +36,7 @@ const (
 	codeConsentRequired         = "consent_required"
 	codeInvalidToken            = "invalid_token"
 	codeInsufficientScope       = "insufficient_scope"
+	codeTemporarilyUnavailable  = "temporarily_unavailable"
 )
 
 func oauthErr(code, desc string) *Error { return &Error{Code: code, Description: desc} }
@@ -44,6 +45,13 @@ func oauthErr(code, desc string) *Error { return &Error{Code: code, Description:
 // it does not say which part was wrong.
 func errInvalidClient() *Error {
 	return &Error{Code: codeInvalidClient, Description: "client authentication failed", Status: http.StatusUnauthorized}
+}
+
+// errBusy answers a request that could not be served now because the
+// server is saturated (hash gate full, store unavailable); RFC 6749 §4.1.2.1
+// names the code, and 503 with Retry-After tells clients to come back.
+func errBusy() *Error {
+	return &Error{Code: codeTemporarilyUnavailable, Description: "the server is busy; retry shortly", Status: http.StatusServiceUnavailable}
 }
 
 // writeJSONError writes err as an RFC 6749 §5.2 JSON response. It is the
@@ -63,6 +71,8 @@ func (s *Server) writeJSONError(w http.ResponseWriter, r *http.Request, err erro
 	switch oe.Code {
 	case codeInvalidClient:
 		h.Set("WWW-Authenticate", `Basic realm="scopegate"`)
+	case codeTemporarilyUnavailable:
+		h.Set("Retry-After", retryAfterBusy)
 	case codeInvalidToken, codeInsufficientScope:
 		h.Set("WWW-Authenticate", `Bearer realm="scopegate", error="`+oe.Code+`"`)
 	}

@@ -13,7 +13,41 @@ import (
 const (
 	msgBadLogin        = "Incorrect username or password."
 	msgTooManyAttempts = "Too many attempts. Try again later."
+	msgBusy            = "Sign-in is busy right now. Try again in a moment."
+
+	// Retry-After values (RFC 9110 §10.2.3), in seconds: a limited key
+	// waits for a good part of its window; a busy hash gate frees up fast.
+	retryAfterLimited = "60"
+	retryAfterBusy    = "1"
 )
+
+// reserveLogin counts one failed login of account from addr before the
+// password is compared, in every limit at once, and reports whether all of
+// them still allowed it; if one refuses, the others are given back.
+func (s *Server) reserveLogin(account, addr string) bool {
+	pair := pairKey(account, addr)
+	if !s.logins.reserve(pair) {
+		return false
+	}
+	if !s.addrs.reserve(addr) {
+		s.logins.refund(pair)
+		return false
+	}
+	if !s.accounts.reserve(account, addr) {
+		s.logins.refund(pair)
+		s.addrs.refund(addr)
+		return false
+	}
+	return true
+}
+
+// refundLogin gives back what reserveLogin counted, after a success or
+// when nothing was compared.
+func (s *Server) refundLogin(account, addr string) {
+	s.logins.refund(pairKey(account, addr))
+	s.addrs.refund(addr)
+	s.accounts.refund(account, addr)
+}
 
 // handleLoginPage shows the sign-in form, for a pending authorization
 // request (authz) or on its own.
@@ -74,23 +108,30 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account := canonicalUsername(username)
-	fromHere := pairKey(account, addr)
-	if s.logins.blocked(fromHere) || s.addrs.blocked(addr) || s.accounts.blocked(account) {
+	if !s.reserveLogin(account, addr) {
 		s.log.Warn("login rate limited", zap.String("remote_addr", r.RemoteAddr))
 		s.audit(r, EventLoginBlocked, account, requestClient(req))
+		w.Header().Set("Retry-After", retryAfterLimited)
 		s.renderLogin(w, http.StatusTooManyRequests, sess, req, sealed, username, msgTooManyAttempts)
 		return
 	}
-	u := s.checkPassword(username, p.Get("password"))
+	u, busy := s.checkPassword(r.Context(), username, p.Get("password"))
+	if busy {
+		// Not the user's failure: nothing was compared.
+		s.refundLogin(account, addr)
+		s.log.Warn("login refused: password hashing busy", zap.String("remote_addr", r.RemoteAddr))
+		w.Header().Set("Retry-After", retryAfterBusy)
+		s.renderLogin(w, http.StatusServiceUnavailable, sess, req, sealed, username, msgBusy)
+		return
+	}
 	if u == nil {
-		s.logins.fail(fromHere)
-		s.addrs.fail(addr)
-		s.accounts.fail(account)
+		// The failure stays counted: it was reserved before the compare.
 		s.audit(r, EventLoginFailure, account, requestClient(req))
 		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, username, msgBadLogin)
 		return
 	}
-	s.logins.reset(fromHere)
+	s.refundLogin(account, addr)
+	s.logins.reset(pairKey(account, addr))
 	// A new session ID at every login: a planted cookie never becomes a
 	// signed-in session (session fixation).
 	sess, err = s.startSession(w, canonicalUsername(u.Username))

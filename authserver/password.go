@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -32,15 +33,26 @@ func dummyPasswordHash(users []User) ([]byte, error) {
 }
 
 // checkPassword returns the user when username and password match. It
-// always runs one bcrypt comparison.
-func (s *Server) checkPassword(username, password string) *User {
-	u := s.users[canonicalUsername(username)]
-	if u == nil {
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		return nil
+// runs one bcrypt comparison, also for unknown users; busy reports that the
+// hash gate was full and nothing was compared.
+func (s *Server) checkPassword(ctx context.Context, username, password string) (u *User, busy bool) {
+	u = s.users[canonicalUsername(username)]
+	hash := s.dummyHash
+	if u != nil {
+		hash = []byte(u.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return nil
+	ok, busy := s.compareHash(ctx, hash, password)
+	if !ok || u == nil {
+		return nil, busy
 	}
-	return u
+	return u, false
+}
+
+// compareHash runs one bcrypt comparison through the hash gate.
+func (s *Server) compareHash(ctx context.Context, hash []byte, secret string) (ok, busy bool) {
+	if !s.hashes.acquire(ctx) {
+		return false, true
+	}
+	defer s.hashes.release()
+	return s.bcryptCompare(hash, []byte(secret)) == nil, false
 }

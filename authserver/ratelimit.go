@@ -61,6 +61,43 @@ func (l *limiter) fail(key string) {
 	w.n++
 }
 
+// reserve counts one failure of key before the work it guards (a bcrypt
+// comparison) and reports whether key was still below its limit; a
+// refused reservation counts nothing. Checking and counting under one lock
+// means concurrent attempts cannot all pass the check before the first of
+// them is counted. A success gives its reservation back with refund.
+func (l *limiter) reserve(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	w, ok := l.m[key]
+	if ok && now.Sub(w.start) < l.window {
+		if w.n >= l.max {
+			return false
+		}
+		w.n++
+		return true
+	}
+	if !ok && len(l.m) >= l.maxKeys && !l.evict(now) {
+		// As in fail: the table is full of blocked keys; the new key goes
+		// uncounted, and the other limits still bound it.
+		return true
+	}
+	l.m[key] = &failWindow{start: now, n: 1}
+	return true
+}
+
+// refund gives back one reservation of key.
+func (l *limiter) refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if w, ok := l.m[key]; ok {
+		if w.n--; w.n <= 0 {
+			delete(l.m, key)
+		}
+	}
+}
+
 // reset forgets the failures of key, after a success.
 func (l *limiter) reset(key string) {
 	l.mu.Lock()
@@ -82,6 +119,94 @@ func (l *limiter) evict(now time.Time) bool {
 			break
 		}
 		if w.n < l.max {
+			delete(l.m, k)
+		}
+	}
+	return len(l.m) < l.maxKeys
+}
+
+// spreadLimiter counts, per key, the distinct client addresses that failed
+// within a window, and refuses new addresses for the key once max did. However
+// often one address fails, it counts once: one address can never use up
+// the limit of an account or client that others share.
+type spreadLimiter struct {
+	max     int
+	window  time.Duration
+	now     func() time.Time
+	maxKeys int
+
+	mu sync.Mutex
+	m  map[string]*spreadWindow
+}
+
+type spreadWindow struct {
+	start time.Time
+	addrs map[string]int // reservations held per address
+}
+
+func newSpreadLimiter(max int, window time.Duration, now func() time.Time) *spreadLimiter {
+	return &spreadLimiter{max: max, window: window, now: now, maxKeys: limiterMaxKeys, m: map[string]*spreadWindow{}}
+}
+
+// reserve counts a failure of key from addr ahead of the work it guards,
+// and reports whether key was still below its limit.
+func (l *spreadLimiter) reserve(key, addr string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	w, ok := l.m[key]
+	if !ok || now.Sub(w.start) >= l.window {
+		if !ok && len(l.m) >= l.maxKeys && !l.evict(now) {
+			return true // as limiter.reserve: uncounted
+		}
+		w = &spreadWindow{start: now, addrs: map[string]int{}}
+		l.m[key] = w
+	}
+	// Addresses already counted keep going, within their own per-address
+	// limits; a new address is refused once max addresses failed.
+	if w.addrs[addr] == 0 && len(w.addrs) >= l.max {
+		return false
+	}
+	w.addrs[addr]++
+	return true
+}
+
+// refund gives back one reservation of key from addr.
+func (l *spreadLimiter) refund(key, addr string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.m[key]
+	if !ok || w.addrs[addr] == 0 {
+		return
+	}
+	if w.addrs[addr]--; w.addrs[addr] == 0 {
+		delete(w.addrs, addr)
+	}
+	if len(w.addrs) == 0 {
+		delete(l.m, key)
+	}
+}
+
+// blocked reports whether key has reached its limit.
+func (l *spreadLimiter) blocked(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.m[key]
+	return ok && l.now().Sub(w.start) < l.window && len(w.addrs) >= l.max
+}
+
+// evict works as limiter.evict.
+func (l *spreadLimiter) evict(now time.Time) bool {
+	for k, w := range l.m {
+		if now.Sub(w.start) >= l.window {
+			delete(l.m, k)
+		}
+	}
+	for k, w := range l.m {
+		if len(l.m) < l.maxKeys/2 {
+			break
+		}
+		if len(w.addrs) < l.max {
 			delete(l.m, k)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/gorilla/securecookie"
 	"go.uber.org/zap"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/scopegate/scopegate/authserver/pages"
 	"github.com/scopegate/scopegate/store"
@@ -141,12 +142,16 @@ type Server struct {
 
 	revoked   *token.RevocationList
 	secrets   *secretChecker
-	logins    *limiter // failed logins per account and client address
-	addrs     *limiter // failed logins per client address
-	accounts  *limiter // failed logins per account, from anywhere
-	clientRL  *limiter // failed client authentications per client and address
-	clientsRL *limiter // failed client authentications per client, from anywhere
-	seen      *limiter // code_challenge and nonce values already used
+	logins    *limiter       // failed logins per account and client address
+	addrs     *limiter       // failed logins per client address
+	accounts  *spreadLimiter // addresses with failed logins per account
+	clientRL  *limiter       // failed client authentications per client and address
+	clientsRL *spreadLimiter // addresses with failed client authentications per client
+	seen      *limiter       // code_challenge and nonce values already used
+
+	hashes *hashGate // bounds concurrent bcrypt comparisons
+	// bcryptCompare is bcrypt.CompareHashAndPassword; tests count calls.
+	bcryptCompare func(hash, password []byte) error
 }
 
 // New checks cfg, loads or creates the signing key and cookie keys in the
@@ -231,16 +236,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("authserver: building token verifier: %w", err)
 	}
 	// Five tries per account from one address, twenty per address. The
-	// account-wide limit only stops guessing spread over many addresses;
-	// it is high so that one address cannot lock a user out.
+	// account-wide limit only stops guessing spread over many addresses:
+	// it counts addresses, not failures (ten addresses, so at most fifty
+	// guesses), so that one address can never lock a user out.
 	s.logins = newLimiter(5, 15*time.Minute, s.now)
 	s.addrs = newLimiter(20, 15*time.Minute, s.now)
-	s.accounts = newLimiter(50, 15*time.Minute, s.now)
-	// Twenty wrong client secrets a minute from one address, a hundred from
-	// anywhere: the second bounds guessing and bcrypt work spread over many
-	// addresses. A client whose secret passed once is never slowed down.
+	s.accounts = newSpreadLimiter(10, 15*time.Minute, s.now)
+	// Twenty wrong client secrets a minute from one address, and five
+	// failing addresses per client (a hundred guesses) from anywhere: the
+	// second bounds guessing and bcrypt work spread over many addresses.
+	// A client whose secret passed once is never slowed down.
 	s.clientRL = newLimiter(20, time.Minute, s.now)
-	s.clientsRL = newLimiter(100, time.Minute, s.now)
+	s.clientsRL = newSpreadLimiter(5, time.Minute, s.now)
+	s.hashes = defaultHashGate()
+	s.bcryptCompare = bcrypt.CompareHashAndPassword
 	s.seen = newLimiter(1, pendingLifetime, s.now)
 	return s, nil
 }
