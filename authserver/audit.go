@@ -62,8 +62,8 @@ func (s *Server) audit(r *http.Request, event, sub, clientID string, fields ...z
 	s.auditLog.Info(event, append(all, fields...)...)
 }
 
-// withRequestID gives a request that arrived without one (no
-// httplog.Middleware in front) a request ID, so that audit lines and
+// withRequestID gives a request that arrived without one (no outer
+// handler set it in the context) a request ID, so that audit lines and
 // error pages can be matched to what the user saw in X-Request-Id.
 func withRequestID(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -16,20 +16,21 @@ import (
 func TestWriteAccessFieldsAndNoQuery(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	log := zap.New(core)
-	h := httplog.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &httplog.StatusWriter{ResponseWriter: w}
 		http.Error(sw, "nope", http.StatusTeapot)
 		httplog.WriteAccess(log, r, sw.Status, 3*time.Millisecond, zap.String("route", "GET /photos/{id}"))
-	}))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/photos/1?access_token=secret-value", nil))
+	})
+	id := httplog.NewRequestID()
+	req := httptest.NewRequest("GET", "/photos/1?access_token=secret-value", nil)
+	h.ServeHTTP(httptest.NewRecorder(), req.WithContext(httplog.WithRequestID(req.Context(), id)))
 
 	if logs.Len() != 1 {
 		t.Fatalf("got %d log lines; want 1", logs.Len())
 	}
 	f := logs.All()[0].ContextMap()
 	want := map[string]any{
-		"request_id": rec.Header().Get("X-Request-Id"),
+		"request_id": id,
 		"method":     "GET",
 		"path":       "/photos/1",
 		"status":     int64(http.StatusTeapot),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/http"
 )
 
 // HeaderRequestID is the response header that carries the request ID, so a
@@ -50,17 +49,4 @@ func RequestID(ctx context.Context) string {
 	}
 	id, _ := ctx.Value(idKey{}).(string)
 	return id
-}
-
-// Middleware gives every request a fresh request ID, reachable through
-// [RequestID] on the request's context, and sends it back in the
-// X-Request-Id response header. An X-Request-Id sent by the caller is never
-// taken as ours: callers choose it, so it could collide with or impersonate
-// another request's log lines.
-func Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := NewRequestID()
-		w.Header()[HeaderRequestID] = []string{id}
-		next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
-	})
 }

@@ -31,9 +31,10 @@
 //     X-Forwarded-For/-Host/-Proto rebuilt, Forwarded dropped, and
 //     Authorization dropped unless the upstream passes it on.
 //
-// Request IDs come from httplog.Middleware when the gateway is wrapped in
-// it; otherwise the gateway makes one itself, for every request when the
-// access log is on and only for error responses when it is off.
+// Request IDs come from the request context when an outer handler set one
+// (httplog.WithRequestID); otherwise the gateway makes one itself, for
+// every request when the access log is on and only for error responses
+// when it is off.
 //
 // Errors deny: a panic becomes 500, an unreachable upstream 502, a slow one
 // 504. Every error response carries an error_id equal to the request ID in

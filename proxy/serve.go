@@ -45,7 +45,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	)
 	if g.accessLog {
 		if httplog.RequestID(r.Context()) == "" {
-			// Not behind httplog.Middleware: every log line needs an ID.
+			// No ID from an outer handler: every log line needs one.
 			// Without the access log, an ID is made only for an error.
 			id := httplog.NewRequestID()
 			w.Header()[httplog.HeaderRequestID] = []string{id}
@@ -194,7 +194,7 @@ func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, ex *exchange, e a
 }
 
 // errorID returns the request ID to quote in an error response. A request
-// that reached the gateway without one (no httplog.Middleware, no access
+// that reached the gateway without one (none from an outer handler, no access
 // log) gets a fresh ID here, sent as X-Request-Id, so that successful
 // requests pay nothing for it.
 func errorID(w http.ResponseWriter, r *http.Request) string {
