@@ -210,22 +210,6 @@ func TestNoRoutesDeniesEverything(t *testing.T) {
 	}
 }
 
-// TestSetPolicy: a reload applies to the next request; nil denies all.
-func TestSetPolicy(t *testing.T) {
-	e := newEnv(t, nil)
-	if res := e.do("GET", "/status", nil); res.StatusCode != 200 {
-		t.Fatalf("before reload: status = %d; want 200", res.StatusCode)
-	}
-	e.gw.SetPolicy(nil)
-	if res := e.do("GET", "/status", nil); res.StatusCode != 404 {
-		t.Errorf("after SetPolicy(nil): status = %d; want 404", res.StatusCode)
-	}
-	e.gw.SetPolicy(compileRoutes(t))
-	if res := e.do("GET", "/status", nil); res.StatusCode != 200 {
-		t.Errorf("after reload: status = %d; want 200", res.StatusCode)
-	}
-}
-
 // TestChallengeCannotBeInjected: a verifier's error text goes into a
 // quoted-string; quotes, backslashes and line breaks are dropped so it
 // cannot add attributes or headers.

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -74,10 +73,10 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Gateway is the gateway handler. It is safe for concurrent use; the
-// policy can be swapped at any time with SetPolicy.
+// Gateway is the gateway handler. It is safe for concurrent use. Its
+// policy and upstreams are fixed: a new config means a new Gateway.
 type Gateway struct {
-	policy    atomic.Pointer[policy.Set]
+	policy    *policy.Set
 	upstreams map[string]*upstream // built once in New, read-only after
 	verifier  Verifier
 	trusted   []netip.Prefix
@@ -117,7 +116,7 @@ func New(cfg Config) (*Gateway, error) {
 	if err := g.checkPolicy(cfg.Policy); err != nil {
 		return nil, err
 	}
-	g.policy.Store(cfg.Policy)
+	g.policy = cfg.Policy
 	return g, nil
 }
 
@@ -135,13 +134,6 @@ func (g *Gateway) checkPolicy(p *policy.Set) error {
 	}
 	return nil
 }
-
-// SetPolicy replaces the route policy for the requests that start after
-// it returns; requests in flight keep the set they matched against. A nil
-// set matches nothing, so every request gets 404. The caller compiles p
-// with the same upstream names; a route naming an unknown upstream, or a
-// protected route without a Verifier, is denied with 500 at run time.
-func (g *Gateway) SetPolicy(p *policy.Set) { g.policy.Store(p) }
 
 // newUpstream validates u and builds its ReverseProxy.
 func newUpstream(g *Gateway, name string, u Upstream, rt http.RoundTripper, pool *bufferPool) (*upstream, error) {

@@ -109,11 +109,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	scrubHeaders(h, g.trustedPeer(r.RemoteAddr))
 
 	// 4. Route.
-	set := g.policy.Load()
-	var route *policy.Route
-	if set != nil {
-		route = set.Match(r.Method, r.Host, path)
-	}
+	route := g.policy.Match(r.Method, r.Host, path)
 	if route == nil {
 		g.deny(w, r, ex, errNoRoute)
 		return
