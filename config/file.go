@@ -128,12 +128,11 @@ type Branding struct {
 	AccentColor string // "#rgb" or "#rrggbb"
 }
 
-// Gateway is the gateway section. Routes are compiled into File.Policy;
-// Routes keeps them as decoded for tools that show the policy.
+// Gateway is the gateway section. Its routes are compiled into
+// File.Policy.
 type Gateway struct {
 	TrustedIssuers []TrustedIssuer
 	Upstreams      []Upstream // in file order
-	Routes         []policy.Route
 }
 
 // TrustedIssuer is another authorization server whose tokens the gateway

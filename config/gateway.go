@@ -27,7 +27,6 @@ func (d *decoder) gateway(n *yaml.Node, as AuthServer) (Gateway, *policy.Set) {
 	routesNode := f.get("routes")
 	routes, diags := policy.DecodeRoutes(d.file, routesNode)
 	d.diags = append(d.diags, diags...)
-	g.Routes = routes
 	if r := resolve(routesNode); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) > 0 && emptyMapping(f.get("upstreams")) {
 		d.errorf(routesNode, "routes need at least one upstream under gateway.upstreams")
 	}
