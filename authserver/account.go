@@ -73,31 +73,3 @@ func (s *Server) clientName(id string) string {
 	}
 	return id
 }
-
-// handleLogoutPage sends a signed-in user to the account page, whose
-// "Sign out" button posts to /oauth2/logout; a signed-out browser sees the
-// signed-out page. No redirect target is ever read from the request.
-func (s *Server) handleLogoutPage(w http.ResponseWriter, r *http.Request) {
-	if s.readSession(r).signedIn() {
-		http.Redirect(w, r, "/oauth2/account", http.StatusSeeOther)
-		return
-	}
-	s.pages.LoggedOut(w, http.StatusOK, pages.LoggedOutData{})
-}
-
-// handleLogout ends the browser session.
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	p, err := readParams(w, r)
-	if err != nil {
-		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
-		return
-	}
-	sess := s.readSession(r)
-	if !s.checkCSRF(sess, p.Get("csrf_token")) {
-		s.csrfFailed(w)
-		return
-	}
-	s.clearSession(w)
-	s.audit(r, EventLogout, sess.Username, "")
-	http.Redirect(w, r, "/oauth2/logout", http.StatusSeeOther)
-}

@@ -16,6 +16,7 @@ type metadata struct {
 	TokenEndpoint                     string   `json:"token_endpoint"`
 	JWKSURI                           string   `json:"jwks_uri"`
 	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
 	ScopesSupported                   []string `json:"scopes_supported"`
 	ResponseTypesSupported            []string `json:"response_types_supported"`
 	ResponseModesSupported            []string `json:"response_modes_supported"`
@@ -40,6 +41,7 @@ func (s *Server) metadata() metadata {
 		TokenEndpoint:                     s.endpoint("/oauth2/token"),
 		JWKSURI:                           s.endpoint("/oauth2/jwks"),
 		UserinfoEndpoint:                  s.endpoint("/oauth2/userinfo"),
+		EndSessionEndpoint:                s.endpoint("/oauth2/logout"),
 		ScopesSupported:                   slices.Clone(s.scopeNames),
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},

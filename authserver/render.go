@@ -14,6 +14,7 @@ type renderer interface {
 	Account(w http.ResponseWriter, status int, d pages.AccountData)
 	Error(w http.ResponseWriter, status int, d pages.ErrorData)
 	LoggedOut(w http.ResponseWriter, status int, d pages.LoggedOutData)
+	Logout(w http.ResponseWriter, status int, d pages.LogoutData)
 	Static() http.Handler
 }
 

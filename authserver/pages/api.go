@@ -68,6 +68,20 @@ type ErrorData struct {
 	RequestID   string
 }
 
+// LogoutData fills the page asking whether to sign out (OpenID Connect
+// RP-Initiated Logout §2: the OP asks the user when the request does not
+// show which session it means).
+type LogoutData struct {
+	Brand       Brand
+	Action      string // POST target
+	CSRFToken   string
+	UserName    string // who is signed in
+	ClientName  string // the application that asked, when known
+	RedirectURI string // where the browser goes after signing out; shown as its host
+	CancelURL   string // a path on this server
+	Hidden      map[string]string
+}
+
 // LoggedOutData fills the page shown after logout.
 type LoggedOutData struct {
 	Brand Brand

@@ -53,7 +53,7 @@ func New(brand Brand) (*Renderer, error) {
 	}
 	// Each page is parsed with its own copy of the layout, because every
 	// page defines the same "content" block.
-	for _, name := range []string{"login", "consent", "account", "error", "loggedout"} {
+	for _, name := range []string{"login", "consent", "account", "error", "loggedout", "logout"} {
 		t, err := template.New(name).Funcs(template.FuncMap{"initialOf": initial}).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("pages: parsing %s template: %w", name, err)
@@ -148,6 +148,16 @@ func (r *Renderer) Error(w http.ResponseWriter, status int, d ErrorData) {
 func (r *Renderer) LoggedOut(w http.ResponseWriter, status int, d LoggedOutData) {
 	d.Brand = r.brand
 	r.render(w, status, "loggedout", r.newView("Signed out", d))
+}
+
+// Logout writes the page that asks whether to sign out, shown when an
+// application asks for it without proving which session it means.
+func (r *Renderer) Logout(w http.ResponseWriter, status int, d LogoutData) {
+	d.Brand = r.brand
+	v := r.newView("Sign out?", d)
+	v.CSRFToken, v.Hidden = d.CSRFToken, sortedHidden(d.Hidden)
+	v.RedirectHost = redirectHost(d.RedirectURI)
+	r.render(w, status, "logout", v)
 }
 
 // render executes into a buffer first so a template error never leaves half

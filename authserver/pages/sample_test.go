@@ -60,6 +60,13 @@ func samples(r *Renderer) map[string]func(http.ResponseWriter) {
 				RequestID:   "01HZX4M3B6Q2K8V9T7N5R1C0YD",
 			})
 		},
+		"logout": func(w http.ResponseWriter) {
+			r.Logout(w, http.StatusOK, LogoutData{
+				Action: "/oauth2/logout", CSRFToken: "csrf-123", UserName: "Alice Martin", ClientName: "PrintMyPhotos",
+				RedirectURI: "https://printmyphotos.example/signed-out", CancelURL: "/oauth2/account",
+				Hidden: map[string]string{"logout": "sealed-42"},
+			})
+		},
 		"loggedout": func(w http.ResponseWriter) {
 			r.LoggedOut(w, http.StatusOK, LoggedOutData{})
 		},
