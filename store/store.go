@@ -1,5 +1,6 @@
 // Package store owns persistence for the authorization server: signing
-// keys, named secrets, authorization codes, consents and revoked tokens.
+// keys, named secrets, authorization codes, consents, revoked tokens and the
+// profiles of users signing in through upstream providers.
 // It defines the [Store] interface and its value types; backends live in
 // subpackages (store/sqlite, store/postgres) and all of them pass
 // store/storetest.
@@ -73,6 +74,20 @@ type Revocation struct {
 	ExpiresAt time.Time
 }
 
+// FederatedUser is the profile of a user who signs in through an upstream
+// OpenID provider, as that provider last described it. Local users live in
+// the config; these are remembered so that ID tokens and userinfo can
+// serve the profile after the sign-in.
+type FederatedUser struct {
+	Subject       string // the local subject, "<provider id>:<upstream sub>"
+	Provider      string // the provider id from the config
+	Name          string
+	Email         string
+	EmailVerified *bool // nil when the provider did not say
+	CreatedAt     time.Time
+	UpdatedAt     time.Time // the latest sign-in
+}
+
 // Store is implemented by every backend. All times are stored and returned
 // in UTC. Every method honours ctx.
 type Store interface {
@@ -107,6 +122,12 @@ type Store interface {
 	Consents(ctx context.Context, subject string) ([]Consent, error)
 	// DeleteConsent removes a consent; ErrNotFound if there was none.
 	DeleteConsent(ctx context.Context, subject, clientID string) error
+
+	// SaveFederatedUser creates or replaces the profile of u.Subject. Replacing
+	// keeps the stored CreatedAt and takes everything else from u.
+	SaveFederatedUser(ctx context.Context, u FederatedUser) error
+	// FederatedUser returns the profile of subject, or ErrNotFound.
+	FederatedUser(ctx context.Context, subject string) (FederatedUser, error)
 
 	// RevokeToken records r. Revoking a token again keeps the first record
 	// and is not an error.

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConsentDelete", testConsentDelete},
 		{"DeleteExpired", testDeleteExpired},
 		{"Revocations", testRevocations},
+		{"FederatedUsers", testFederatedUsers},
 		{"TimesUTC", testTimesUTC},
 		{"ScopesRoundTrip", testScopesRoundTrip},
 		{"CancelledContext", testCancelledContext},

@@ -72,6 +72,22 @@ var migrations = []migration{
 			`CREATE INDEX revoked_tokens_revoked_at ON revoked_tokens (revoked_at)`,
 		},
 	},
+	{
+		version: 3,
+		name:    "federated users",
+		stmts: []string{
+			// email_verified: NULL unknown, 0 false, 1 true.
+			`CREATE TABLE federated_users (
+				subject        TEXT PRIMARY KEY,
+				provider       TEXT NOT NULL,
+				name           TEXT NOT NULL,
+				email          TEXT NOT NULL,
+				email_verified INTEGER,
+				created_at     BIGINT NOT NULL,
+				updated_at     BIGINT NOT NULL
+			)`,
+		},
+	},
 }
 
 // Migrate brings the schema up to date on conn, one transaction per
