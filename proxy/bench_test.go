@@ -69,13 +69,17 @@ func benchHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 func runBench(b *testing.B, front *httptest.Server, toks []string) {
+	runBenchPath(b, front, toks, "/photos/1")
+}
+
+func runBenchPath(b *testing.B, front *httptest.Server, toks []string, path string) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	defer client.CloseIdleConnections()
 	auth := make([]string, len(toks))
 	for i, t := range toks {
 		auth[i] = "Bearer " + t
 	}
-	req, err := http.NewRequest("GET", front.URL+"/photos/1", nil)
+	req, err := http.NewRequest("GET", front.URL+path, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -26,10 +26,18 @@
 //     invalid_request (RFC 6750 §3.1), none is 401.
 //  6. Verify the token (401 invalid_token; 503 when the issuer's keys
 //     cannot be fetched), then the route's scopes (403
-//     insufficient_scope with the required scope list).
+//     insufficient_scope with the required scope list). Then a route's
+//     owner check (the path parameter must equal the token's sub) and, for
+//     a token narrowed to picked items (token.Claims.PickedItems), its
+//     resource check: a missing item is 403 insufficient_scope naming it
+//     as RFC 9396 authorization_details, and the backend never sees it.
 //  7. Set X-Auth-Subject, X-Auth-Client-Id and X-Auth-Scope, and forward:
 //     X-Forwarded-For/-Host/-Proto rebuilt, Forwarded dropped, and
-//     Authorization dropped unless the upstream passes it on.
+//     Authorization dropped unless the upstream passes it on. On a filter
+//     route a narrowed token's answer is buffered (up to a limit), decoded
+//     from gzip or deflate, stripped of unpicked items and sent plain
+//     without validators; what cannot be filtered safely is 502. Other
+//     tokens keep streaming.
 //
 // Request IDs come from the request context when an outer handler set one
 // (httplog.WithRequestID); otherwise the gateway makes one itself, for

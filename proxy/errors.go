@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/scopegate/scopegate/policy"
+	"github.com/scopegate/scopegate/token"
 )
 
 // realm is the RFC 6750 realm of every challenge.
@@ -18,6 +21,7 @@ type apiError struct {
 	challenge   bool   // send WWW-Authenticate with error and error_description
 	scope       string // required scopes, for insufficient_scope
 	reason      string // for the access log
+	details     []byte // JSON authorization_details naming a missing grant
 }
 
 // Fixed refusals; their texts never echo caller input.
@@ -53,11 +57,31 @@ func insufficientScope(required []string) apiError {
 	}
 }
 
+// itemRefused is the refusal of a narrowed token on a resource route
+// lacking the path's item, or of a token on an owner route whose subject
+// is not the path's owner. The body names the missing grant as RFC 9396
+// authorization_details.
+func itemRefused(v policy.ItemVerdict) apiError {
+	if v.Owner {
+		return apiError{status: 403, code: "insufficient_scope", challenge: true, reason: "not the owner",
+			description: "the token may reach only its own subject's resources"}
+	}
+	d, _ := json.Marshal([1]token.AuthorizationDetail{{Type: v.Type, Identifiers: []string{v.ID}}})
+	return apiError{status: 403, code: "insufficient_scope", challenge: true, reason: "item not picked",
+		description: "the token was not granted this " + quotedSafe(v.Type) + " item", details: d}
+}
+
+// listRefused is the 502 for a list answer that could not be filtered.
+func listRefused(msg string) apiError {
+	return apiError{status: 502, code: "bad_gateway", description: quotedSafe(msg), reason: "list not filtered"}
+}
+
 // errorBody is the JSON body of every gateway error.
 type errorBody struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
-	ID          string `json:"error_id"`
+	Error       string          `json:"error"`
+	Description string          `json:"error_description"`
+	ID          string          `json:"error_id"`
+	Details     json.RawMessage `json:"authorization_details,omitempty"`
 }
 
 // write sends e with errorID as the JSON body's error_id.
@@ -70,7 +94,7 @@ func (e apiError) write(w http.ResponseWriter, errorID string) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(e.status)
-	b, _ := json.Marshal(errorBody{Error: e.code, Description: e.description, ID: errorID})
+	b, _ := json.Marshal(errorBody{Error: e.code, Description: e.description, ID: errorID, Details: e.details})
 	_, _ = w.Write(append(b, '\n'))
 }
 

@@ -23,6 +23,9 @@ type upstream struct {
 	target   *url.URL
 	passAuth bool
 	proxy    *httputil.ReverseProxy
+	// filterProxy serves filter routes to narrowed tokens: it buffers
+	// and filters the answer instead of streaming it.
+	filterProxy *httputil.ReverseProxy
 }
 
 func newReverseProxy(g *Gateway, name string, target *url.URL, passAuth bool, rt http.RoundTripper, pool *bufferPool) *upstream {
@@ -33,6 +36,14 @@ func newReverseProxy(g *Gateway, name string, target *url.URL, passAuth bool, rt
 		BufferPool:   pool,
 		ErrorHandler: u.handleError,
 		ErrorLog:     zap.NewStdLog(g.log.Named("reverseproxy")),
+	}
+	u.filterProxy = &httputil.ReverseProxy{
+		Rewrite:        u.rewriteFiltered,
+		Transport:      rt,
+		BufferPool:     pool,
+		ModifyResponse: u.filterResponse,
+		ErrorHandler:   u.handleError,
+		ErrorLog:       u.proxy.ErrorLog,
 	}
 	return u
 }
@@ -98,7 +109,9 @@ func (u *upstream) handleError(w http.ResponseWriter, r *http.Request, err error
 	id := errorID(w, r)
 	e := errBadGateway
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+	if fe, ok := isFilterError(err); ok {
+		e = listRefused(fe.msg)
+	} else if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		e = errTimeout
 	}
 	// A *url.Error (from a custom Transport built on http.Client) would

@@ -71,6 +71,10 @@ type Config struct {
 	AccessLog bool
 	// Now returns the current time, for durations. If nil, time.Now is used.
 	Now func() time.Time
+	// FilterLimit bounds, in bytes after decompression, the list answer a
+	// filter route reads for a narrowed token; a larger one is refused
+	// with 502. If zero, DefaultFilterLimit is used.
+	FilterLimit int64
 }
 
 // Gateway is the gateway handler. It is safe for concurrent use. Its
@@ -83,6 +87,8 @@ type Gateway struct {
 	log       *zap.Logger
 	accessLog bool
 	now       func() time.Time
+	// filterLimit bounds filtered list answers; see Config.FilterLimit.
+	filterLimit int64
 }
 
 // New checks cfg and builds a Gateway with one ReverseProxy per upstream.
@@ -97,6 +103,11 @@ func New(cfg Config) (*Gateway, error) {
 		log:       cfg.Logger,
 		accessLog: cfg.AccessLog,
 		now:       cfg.Now,
+
+		filterLimit: cfg.FilterLimit,
+	}
+	if g.filterLimit <= 0 {
+		g.filterLimit = DefaultFilterLimit
 	}
 	if g.log == nil {
 		g.log = zap.NewNop()

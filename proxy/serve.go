@@ -164,10 +164,24 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 		g.deny(w, r, ex, insufficientScope(route.Scopes))
 		return
 	}
+	// Owner and picked items: a narrowed token holds only what its user
+	// picked, and the backend never sees a request for anything else.
+	if route.Owner != "" || route.Resource != nil {
+		if v := route.CheckItems(path, claims.Subject, claims); v.Deny {
+			g.deny(w, r, ex, itemRefused(v))
+			return
+		}
+	}
 
 	// 7. Identity for the backend, then forward.
 	setIdentity(h, claims)
 	ex.decision = "allow"
+	if route.Filter != nil {
+		if held, narrowed := route.ListFilterFor(claims); narrowed {
+			up.serveFiltered(w, r, route.Filter, held)
+			return
+		}
+	}
 	up.proxy.ServeHTTP(w, r)
 }
 

@@ -1,0 +1,190 @@
+package proxy
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/scopegate/scopegate/policy"
+)
+
+// DefaultFilterLimit is the largest list answer, after decompression, a
+// filter route reads when Config.FilterLimit is zero. A larger one is
+// refused with 502: passing it unfiltered would show unpicked items.
+const DefaultFilterLimit = 8 << 20
+
+// filterJob is what a filter route's response needs from the request.
+type filterJob struct {
+	filter *policy.ListFilter
+	held   map[string]struct{}
+	limit  int64
+}
+
+type filterKey struct{}
+
+// filterError is a list answer that could not be filtered; its text is
+// fixed (never upstream data) and is shown in the 502 body.
+type filterError struct{ msg string }
+
+func (e *filterError) Error() string { return "cannot filter the list: " + e.msg }
+
+func refuseList(msg string) error { return &filterError{msg: msg} }
+
+// serveFiltered forwards a request of a token narrowed to picked items on
+// a filter route; the answer is buffered, filtered and sent plain. Tokens
+// that are not narrowed never come here and keep streaming.
+func (u *upstream) serveFiltered(w http.ResponseWriter, r *http.Request, f *policy.ListFilter, held map[string]struct{}) {
+	job := &filterJob{filter: f, held: held, limit: u.g.filterLimit}
+	u.filterProxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), filterKey{}, job)))
+}
+
+// rewriteFiltered is rewrite plus what makes the answer a whole,
+// filterable list: no range or conditional request (a 206 or 304 could
+// not be filtered, and validators of the unfiltered list must not leak),
+// and only codings we can decode.
+func (u *upstream) rewriteFiltered(pr *httputil.ProxyRequest) {
+	u.rewrite(pr)
+	for _, k := range [...]string{"Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"} {
+		delete(pr.Out.Header, k)
+	}
+	pr.Out.Header["Accept-Encoding"] = []string{"gzip, deflate"}
+}
+
+// validators are headers describing the unfiltered answer.
+var validators = [...]string{"Etag", "Last-Modified", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest",
+	"Accept-Ranges", "Content-Range", "Content-Encoding", "Content-Length", "Transfer-Encoding"}
+
+// filterResponse replaces a list answer by its filtered copy. Any answer
+// it cannot filter safely is an error, which handleError turns into 502.
+func (u *upstream) filterResponse(resp *http.Response) error {
+	job, _ := resp.Request.Context().Value(filterKey{}).(*filterJob)
+	if job == nil {
+		return refuseList("internal error")
+	}
+	h := resp.Header
+	switch {
+	case resp.StatusCode >= 300:
+		return nil // errors and redirects carry no list; passed on as they are
+	case resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusResetContent:
+		return nil
+	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNonAuthoritativeInfo:
+		return refuseList("the upstream's answer is not a whole list")
+	case resp.Request.Method == http.MethodHead:
+		for _, k := range validators {
+			delete(h, k)
+		}
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil || len(h["Content-Type"]) != 1 || mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return refuseList("the upstream's answer is not JSON")
+	}
+	body, err := decodedBody(resp)
+	if err != nil {
+		return err
+	}
+	in := getBuffer()
+	_, err = in.ReadFrom(io.LimitReader(body, job.limit+1))
+	_ = resp.Body.Close()
+	if err != nil {
+		putBuffer(in)
+		return refuseList("the upstream's answer could not be read")
+	}
+	if int64(in.Len()) > job.limit {
+		putBuffer(in)
+		return refuseList("the upstream's list is too large")
+	}
+	out := getBuffer()
+	filtered, err := filterList(out.AvailableBuffer(), in.Bytes(), job.filter.Items, job.filter.ID, job.held)
+	putBuffer(in)
+	if err != nil {
+		putBuffer(out)
+		return refuseList(err.Error())
+	}
+	out.Write(filtered) // usually no copy: filtered is out's own spare capacity
+	for _, k := range validators {
+		delete(h, k)
+	}
+	h["Content-Length"] = []string{strconv.Itoa(out.Len())}
+	// The answer now depends on the token: no shared cache may keep it.
+	h["Cache-Control"] = []string{"private, no-store"}
+	resp.ContentLength = int64(out.Len())
+	resp.TransferEncoding = nil
+	resp.Uncompressed = false
+	resp.Body = &bufferBody{Reader: bytes.NewReader(out.Bytes()), buf: out}
+	return nil
+}
+
+// decodedBody undoes gzip or deflate (RFC 9110 §8.4.1); another coding,
+// or several, is refused rather than filtered blind.
+func decodedBody(resp *http.Response) (io.Reader, error) {
+	ce := resp.Header["Content-Encoding"]
+	if len(ce) > 1 || len(ce) == 1 && strings.Contains(ce[0], ",") {
+		return nil, refuseList("the upstream's answer has several content codings")
+	}
+	coding := ""
+	if len(ce) == 1 {
+		coding = strings.ToLower(strings.TrimSpace(ce[0]))
+	}
+	switch coding {
+	case "", "identity":
+		return resp.Body, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, refuseList("the upstream's gzip answer is corrupt")
+		}
+		return zr, nil
+	case "deflate":
+		zr, err := zlib.NewReader(resp.Body)
+		if err != nil {
+			return nil, refuseList("the upstream's deflate answer is corrupt")
+		}
+		return zr, nil
+	}
+	return nil, refuseList("the upstream's answer has an unsupported content coding")
+}
+
+// bufferBody is a filtered answer; Close recycles its buffer once
+// ReverseProxy has copied it out.
+type bufferBody struct {
+	*bytes.Reader
+	once sync.Once
+	buf  *bytes.Buffer
+}
+
+func (b *bufferBody) Close() error {
+	b.once.Do(func() { putBuffer(b.buf) })
+	return nil
+}
+
+// maxPooledBuffer keeps one huge answer from pinning its memory for ever.
+const maxPooledBuffer = 1 << 20
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	buffers.Put(b)
+}
+
+// isFilterError reports a list answer refused by filterResponse.
+func isFilterError(err error) (*filterError, bool) {
+	var fe *filterError
+	ok := errors.As(err, &fe)
+	return fe, ok
+}

@@ -1,0 +1,180 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func heldSet(ids ...string) map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, id := range ids {
+		m[id] = struct{}{}
+	}
+	return m
+}
+
+func TestFilterList(t *testing.T) {
+	held := heldSet("1", "3", "a/b", "é")
+	tests := []struct {
+		name, items, in, want string // want "" means refused
+	}{
+		{"object list", "photos", `{"photos":[{"id":"1","t":"a"},{"id":"2"},{"id":"3"}],"next":null}`, `{"photos":[{"id":"1","t":"a"},{"id":"3"}],"next":null}`},
+		{"top-level array", "", ` [ {"id":"2"} , {"id":"3"} ] `, `[{"id":"3"}]`},
+		{"numeric ids by literal", "", `[{"id":1},{"id":2},{"id":3.0},{"id":-3}]`, `[{"id":1}]`},
+		{"escaped id", "", `[{"id":"a\/b"},{"id":"\u00e9"},{"id":"\u0031x"}]`, `[{"id":"a\/b"},{"id":"\u00e9"}]`},
+		{"escaped member names", "photos", `{"ph\u006ftos":[{"\u0069d":"1"},{"id":"2"}]}`, `{"ph\u006ftos":[{"\u0069d":"1"}]}`},
+		{"items without id dropped", "", `[{"name":"1"},"1",1,null,[{"id":"1"}],{"id":null},{"id":{"x":"1"}}]`, `[]`},
+		{"duplicate id dropped", "", `[{"id":"2","id":"1"},{"id":"1","id":"1"}]`, `[]`},
+		{"nested id ignored", "", `[{"meta":{"id":"1"},"id":"2"}]`, `[]`},
+		{"empty list", "photos", `{"photos":[]}`, `{"photos":[]}`},
+		{"list member twice", "photos", `{"photos":[],"photos":[{"id":"2"}]}`, ""},
+		{"list member escaped twice", "photos", `{"photos":[],"pho\u0074os":[{"id":"2"}]}`, ""},
+		{"no list member", "photos", `{"items":[{"id":"2"}]}`, ""},
+		{"list not an array", "photos", `{"photos":{"id":"2"}}`, ""},
+		{"list null", "photos", `{"photos":null}`, ""},
+		{"array where object expected", "photos", `[{"id":"1"}]`, ""},
+		{"object where array expected", "", `{"id":"1"}`, ""},
+		{"trailing data", "", `[{"id":"1"}] [{"id":"2"}]`, ""},
+		{"truncated", "", `[{"id":"1"},{"id":"2"`, ""},
+		{"bad string", "", `[{"id":"1\x"}]`, ""},
+		{"control char", "", "[{\"id\":\"1\n\"}]", ""},
+		{"invalid utf-8", "", "[{\"id\":\"\xff\"}]", ""},
+		{"bad number", "", `[{"id":01}]`, ""},
+		{"trailing comma", "", `[{"id":"1"},]`, ""},
+		{"bom", "", "\xef\xbb\xbf[]", ""},
+		{"deep", "", "[" + strings.Repeat("[", 600) + strings.Repeat("]", 600) + "]", ""},
+		{"empty", "", ``, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := filterList(nil, []byte(tt.in), tt.items, "id", held)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("filterList = %s; want refusal", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("filterList: %v", err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("filterList = %s\nwant %s", got, tt.want)
+			}
+			if !json.Valid(got) {
+				t.Errorf("output is not valid JSON")
+			}
+		})
+	}
+}
+
+// FuzzFilterList: whatever the upstream sends, an accepted answer was
+// valid JSON, the result is valid JSON with the same members outside the
+// list, and every item left in the list is one of the input's items with a
+// held id. Invalid JSON is always refused.
+func FuzzFilterList(f *testing.F) {
+	for _, s := range []string{
+		`{"photos":[{"id":"1","t":"a"},{"id":"2"},{"id":3}],"next":null}`,
+		`[{"id":"1"},{"id":"2"}]`, `{"photos":[]}`, `{"ph\u006ftos":[{"\u0069d":"1"}]}`,
+		`[{"id":"1","id":"1"}]`, `{"photos":[{"id":"a\/b"}],"x":{"photos":[1]}}`, `[1,"1",null,true,{"id":[1]}]`,
+	} {
+		f.Add([]byte(s), s[0] == '{')
+	}
+	held := heldSet("1", "3", "a/b")
+	f.Fuzz(func(t *testing.T, in []byte, object bool) {
+		items := ""
+		if object {
+			items = "photos"
+		}
+		out, err := filterList(nil, in, items, "id", held)
+		if err != nil {
+			return
+		}
+		if !json.Valid(in) {
+			t.Fatalf("accepted invalid JSON %q", in)
+		}
+		if !json.Valid(out) {
+			t.Fatalf("output %q of %q is not valid JSON", out, in)
+		}
+		inList, inRest := decodeList(t, in, items)
+		outList, outRest := decodeList(t, out, items)
+		if !reflect.DeepEqual(inRest, outRest) {
+			t.Fatalf("members outside the list changed: %v -> %v", inRest, outRest)
+		}
+		if len(outList) > len(inList) {
+			t.Fatalf("more items out than in")
+		}
+		for _, item := range outList {
+			obj, ok := item.(map[string]any)
+			if !ok {
+				t.Fatalf("kept a non-object %v", item)
+			}
+			var id string
+			switch v := obj["id"].(type) {
+			case string:
+				id = v
+			case json.Number:
+				id = v.String()
+			default:
+				t.Fatalf("kept an item without a usable id: %v", obj)
+			}
+			if _, ok := held[id]; !ok {
+				t.Fatalf("kept unpicked item %q from %q", id, in)
+			}
+			if !slicesContainsDeep(inList, item) {
+				t.Fatalf("kept an item that was not in the input: %v", item)
+			}
+		}
+	})
+}
+
+func decodeList(t *testing.T, b []byte, items string) ([]any, any) {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("decode %q: %v", b, err)
+	}
+	if items == "" {
+		l, _ := v.([]any)
+		return l, nil
+	}
+	m, _ := v.(map[string]any)
+	l, _ := m[items].([]any)
+	delete(m, items)
+	return l, m
+}
+
+func slicesContainsDeep(l []any, v any) bool {
+	for _, e := range l {
+		if reflect.DeepEqual(e, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func BenchmarkFilterList(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"photos":[`)
+	for i := range 1000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":"` + strings.Repeat("1", i%3+1) + `","title":"Photo number","taken":"2024-05-01T10:00:00Z","width":4032,"height":3024,"camera":"Pixel 8","tags":["holiday","beach","family"],"album":"Summer","caption":"A picture with some words describing it at length"}`)
+	}
+	sb.WriteString(`],"total":1000}`)
+	in := []byte(sb.String())
+	held := heldSet("1", "11")
+	dst := make([]byte, 0, len(in))
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := filterList(dst[:0], in, "photos", "id", held); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
