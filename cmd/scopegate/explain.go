@@ -28,14 +28,29 @@ func runExplain(_ context.Context, args []string, stdout io.Writer) error {
 	rawToken := fs.String("token", "", "access token (JWT) to judge; its claims are read, its signature is not checked")
 	scopes := fs.String("scopes", "", "space-separated scopes of a hypothetical token")
 	sub := fs.String("sub", "", "subject of a hypothetical token")
+	items := fs.String("items", "", `picked items of a hypothetical token, as TYPE:ID,ID (e.g. "photos:1,3"; "photos:" for none)`)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	if fs.NArg() != 2 {
 		return fmt.Errorf("explain needs METHOD and URL: %w", errUsage)
 	}
-	if *rawToken != "" && (*scopes != "" || *sub != "") {
-		return fmt.Errorf("--token cannot be combined with --scopes or --sub: %w", errUsage)
+	if *rawToken != "" && (*scopes != "" || *sub != "" || *items != "") {
+		return fmt.Errorf("--token cannot be combined with --scopes, --sub or --items: %w", errUsage)
+	}
+	var details []token.AuthorizationDetail
+	if *items != "" {
+		typ, ids, ok := strings.Cut(*items, ":")
+		if !ok || typ == "" {
+			return fmt.Errorf("--items must be TYPE:ID,ID: %w", errUsage)
+		}
+		d := token.AuthorizationDetail{Type: typ, Identifiers: []string{}}
+		for id := range strings.SplitSeq(ids, ",") {
+			if id != "" {
+				d.Identifiers = append(d.Identifiers, id)
+			}
+		}
+		details = append(details, d)
 	}
 	f, err := config.Load(*path, os.LookupEnv)
 	if err != nil {
@@ -46,22 +61,29 @@ func runExplain(_ context.Context, args []string, stdout io.Writer) error {
 	if err != nil || u.Path == "" && u.RawPath == "" {
 		return fmt.Errorf("URL %q: need an absolute URL or a path starting with /", fs.Arg(1))
 	}
-	return explain(stdout, f, method, u, caller{token: *rawToken, scopes: token.ParseScope(*scopes), sub: *sub}, time.Now())
+	return explain(stdout, f, method, u, caller{token: *rawToken, scopes: token.ParseScope(*scopes), sub: *sub, details: details}, time.Now())
 }
 
 // caller is who explain judges: a token, hypothetical scopes, or nobody.
 type caller struct {
-	token  string
-	scopes []string
-	sub    string
+	token   string
+	scopes  []string
+	sub     string
+	details []token.AuthorizationDetail
 }
 
 func explain(w io.Writer, f *config.File, method string, u *url.URL, c caller, now time.Time) error {
 	host, path := u.Host, u.EscapedPath()
 	fmt.Fprintf(w, "request:  %s %s\n", method, u.Redacted())
 
-	hasToken := c.token != "" || c.sub != "" || len(c.scopes) > 0
+	hasToken := c.token != "" || c.sub != "" || len(c.scopes) > 0 || len(c.details) > 0
 	scopes := c.scopes
+	// A hypothetical token with a subject is a user's token, issued to
+	// some client; without one it is a client's own token.
+	held := &token.Claims{Subject: c.sub, ClientID: c.sub, Scopes: c.scopes, AuthorizationDetails: c.details}
+	if c.sub != "" {
+		held.ClientID = "(a client)"
+	}
 	if c.token != "" {
 		claims, problems := inspectToken(f, c.token, now)
 		fmt.Fprintf(w, "token:    sub=%s client_id=%s iss=%s scopes=[%s] expires=%s\n",
@@ -78,17 +100,20 @@ func explain(w io.Writer, f *config.File, method string, u *url.URL, c caller, n
 			return nil
 		}
 		scopes = claims.Scopes
+		held = &claims
+		printItems(w, held)
 	} else if hasToken {
 		who := ""
 		if c.sub != "" {
 			who = "sub=" + c.sub + " "
 		}
 		fmt.Fprintf(w, "caller:   %sscopes=[%s] (hypothetical token)\n", who, token.FormatScope(scopes))
+		printItems(w, held)
 	} else {
 		fmt.Fprintln(w, "caller:   no token")
 	}
 
-	d := f.Policy.Decide(method, host, path, scopes, hasToken)
+	d := f.Policy.DecideFor(method, host, path, policy.Caller{HasToken: hasToken, Scopes: scopes, Subject: held.Subject, Items: held})
 	printRoute(w, d.Route)
 	verdict := "DENY"
 	if d.Allow {
@@ -96,6 +121,13 @@ func explain(w io.Writer, f *config.File, method string, u *url.URL, c caller, n
 	}
 	fmt.Fprintf(w, "decision: %s (%d)\nwhy:      %s\n", verdict, d.Status, d.Reason)
 	return nil
+}
+
+// printItems lists the picked items a token carries.
+func printItems(w io.Writer, c *token.Claims) {
+	for _, d := range c.AuthorizationDetails {
+		fmt.Fprintf(w, "picked:   %s [%s]\n", d.Type, strings.Join(d.Identifiers, " "))
+	}
 }
 
 func printRoute(w io.Writer, route *policy.Route) {
@@ -108,6 +140,15 @@ func printRoute(w io.Writer, route *policy.Route) {
 		fmt.Fprintln(w, "requires: nothing (public)")
 	} else {
 		fmt.Fprintf(w, "requires: a valid token with scopes %s\n", strings.Join(route.Scopes, ", "))
+	}
+	if route.Owner != "" {
+		fmt.Fprintf(w, "owner:    the path's {%s} must equal the token's sub\n", route.Owner)
+	}
+	if r := route.Resource; r != nil {
+		fmt.Fprintf(w, "item:     a token narrowed to picked %s items must hold the path's {%s}\n", r.Type, r.Param)
+	}
+	if f := route.Filter; f != nil {
+		fmt.Fprintf(w, "filter:   a token narrowed to picked %s items sees only those in the JSON list\n", f.Type)
 	}
 }
 
