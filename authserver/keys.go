@@ -267,7 +267,7 @@ func (k *keyring) publicKey(ctx context.Context, kid string) (publicKey, bool) {
 // one of algs, and returns its payload and header type. Nothing but the
 // signature is checked.
 func (k *keyring) verify(ctx context.Context, raw string, algs []jose.SignatureAlgorithm) ([]byte, string, error) {
-	jws, err := jose.ParseSigned(raw, algs)
+	jws, err := jose.ParseSignedCompact(raw, algs)
 	if err != nil {
 		return nil, "", fmt.Errorf("authserver: malformed jws: %w", err)
 	}

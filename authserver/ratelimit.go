@@ -187,14 +187,6 @@ func (l *spreadLimiter) refund(key, addr string) {
 	}
 }
 
-// blocked reports whether key has reached its limit.
-func (l *spreadLimiter) blocked(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w, ok := l.m[key]
-	return ok && l.now().Sub(w.start) < l.window && len(w.addrs) >= l.max
-}
-
 // evict works as limiter.evict.
 func (l *spreadLimiter) evict(now time.Time) bool {
 	for k, w := range l.m {

@@ -204,7 +204,7 @@ func testUploadThenList(t *testing.T, srv *httptest.Server) {
 			if _, ok := listTitles(t, srv, "alice")[p.ID]; ok {
 				t.Errorf("alice's list has bob's upload %s", p.ID)
 			}
-			status, h, thumb := do(t, srv, "GET", "/photos/"+p.ID+"/image?size=thumb", "bob", nil, "")
+			status, _, thumb := do(t, srv, "GET", "/photos/"+p.ID+"/image?size=thumb", "bob", nil, "")
 			img, err := png.Decode(bytes.NewReader(thumb))
 			if status != 200 || err != nil {
 				t.Fatalf("thumbnail of upload = %d, decode error %v; want 200 PNG", status, err)
