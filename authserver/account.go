@@ -17,7 +17,7 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/oauth2/login", http.StatusSeeOther)
 		return
 	}
-	consents, err := s.store.Consents(r.Context(), sess.Username)
+	grants, err := s.store.Grants(r.Context(), sess.Username)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -29,7 +29,7 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 	if u := s.users[sess.Username]; u != nil {
 		d.Email = u.Email
 	}
-	for _, c := range consents {
+	for _, c := range grants {
 		d.Grants = append(d.Grants, pages.GrantItem{
 			ClientID: c.ClientID, ClientName: s.clientName(c.ClientID),
 			Scopes: s.scopeItems(c.Scopes), GrantedAt: c.CreatedAt.Format("2 January 2006"),
@@ -44,8 +44,9 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 	s.pages.Account(w, http.StatusOK, d)
 }
 
-// handleRevoke deletes the user's consent for one client. Tokens already
-// issued stay valid until they expire; new ones need consent again.
+// handleRevoke revokes the user's grant to one client: its access tokens
+// are refused by the gateway at once, its refresh tokens stop working, and
+// new tokens need consent again.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(w, r)
 	if err != nil {
@@ -58,10 +59,17 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := p.Get("client_id")
-	err = s.store.DeleteConsent(r.Context(), sess.Username, id)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	g, err := s.store.LiveGrant(r.Context(), sess.Username, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound): // removed already, maybe in another tab
+	case err != nil:
 		s.internalError(w, r, err)
 		return
+	default:
+		if _, err := s.RevokeGrant(r.Context(), g.ID); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
 	}
 	s.audit(r, EventConsentRevoked, sess.Username, id)
 	http.Redirect(w, r, "/oauth2/account?"+url.Values{"revoked": {id}}.Encode(), http.StatusSeeOther)

@@ -209,7 +209,7 @@ func (s *Server) continueAuthorization(w http.ResponseWriter, r *http.Request, r
 		s.redirectWithRequest(w, r, "/oauth2/login", req)
 		return
 	}
-	covered, err := s.consentCovers(r, sess.Username, req)
+	g, covered, err := s.consentCovers(r, sess.Username, req)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -222,7 +222,7 @@ func (s *Server) continueAuthorization(w http.ResponseWriter, r *http.Request, r
 		s.redirectWithRequest(w, r, "/oauth2/consent", req)
 		return
 	}
-	s.finishAuthorization(w, r, req, sess)
+	s.finishAuthorization(w, r, req, sess, g)
 }
 
 // identityAssured reports whether the redirect URI proves which client
@@ -235,22 +235,23 @@ func (s *Server) identityAssured(req *authRequest) bool {
 	return !s.clients[req.ClientID].public || strings.HasPrefix(req.RedirectURI, "https://")
 }
 
-// consentCovers reports whether the user already granted every requested scope.
-func (s *Server) consentCovers(r *http.Request, username string, req *authRequest) (bool, error) {
-	c, err := s.store.Consent(r.Context(), username, req.ClientID)
+// consentCovers returns the user's live grant to the client and whether it
+// covers every requested scope.
+func (s *Server) consentCovers(r *http.Request, username string, req *authRequest) (store.Grant, bool, error) {
+	g, err := s.store.LiveGrant(r.Context(), username, req.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return store.Grant{}, false, nil
 	}
 	if err != nil {
-		return false, err
+		return store.Grant{}, false, err
 	}
-	return token.Missing(c.Scopes, req.Scopes) == nil, nil
+	return g, token.Missing(g.Scopes, req.Scopes) == nil, nil
 }
 
-// finishAuthorization issues a code and sends the browser back to the
-// client (RFC 6749 §4.1.2) with iss (RFC 9207).
-func (s *Server) finishAuthorization(w http.ResponseWriter, r *http.Request, req *authRequest, sess *session) {
-	code, err := s.issueCode(r.Context(), req, sess)
+// finishAuthorization issues a code from grant g and sends the browser
+// back to the client (RFC 6749 §4.1.2) with iss (RFC 9207).
+func (s *Server) finishAuthorization(w http.ResponseWriter, r *http.Request, req *authRequest, sess *session, g store.Grant) {
+	code, err := s.issueCode(r.Context(), req, sess, g)
 	if err != nil {
 		s.internalError(w, r, err)
 		return

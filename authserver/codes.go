@@ -15,8 +15,9 @@ import (
 )
 
 // issueCode creates a one-time code bound to the client, redirect URI,
-// PKCE challenge, user, scopes and nonce. Only its hash is stored.
-func (s *Server) issueCode(ctx context.Context, req *authRequest, sess *session) (string, error) {
+// PKCE challenge, user, scopes, nonce and the grant g it comes from. Only
+// its hash is stored.
+func (s *Server) issueCode(ctx context.Context, req *authRequest, sess *session, g store.Grant) (string, error) {
 	code := randomToken(32)
 	now := s.now().UTC()
 	ac := store.AuthCode{
@@ -28,6 +29,9 @@ func (s *Server) issueCode(ctx context.Context, req *authRequest, sess *session)
 		AuthTime:  time.Unix(sess.AuthTime, 0).UTC(),
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.codeTTL),
+		GrantID:   g.ID,
+		// The items picked for this grant (RFC 9396), carried to the token.
+		AuthorizationDetails: g.AuthorizationDetails,
 	}
 	// RedirectURI is stored only when the request carried one: then the
 	// token request must repeat it (RFC 6749 §4.1.3).

@@ -1,14 +1,11 @@
 package authserver
 
 import (
-	"errors"
 	"net/http"
-	"slices"
 
 	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/authserver/pages"
-	"github.com/scopegate/scopegate/store"
 )
 
 // identityDescriptions are the consent texts of the OpenID scopes; the
@@ -69,37 +66,19 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 			s.redirectWithRequest(w, r, "/oauth2/login", req)
 			return
 		}
-		if err := s.saveConsent(r, sess.Username, req); err != nil {
+		g, err := s.grantScopes(r.Context(), sess.Username, req.ClientID, req.Scopes)
+		if err != nil {
 			s.internalError(w, r, err)
 			return
 		}
 		s.audit(r, EventConsentGranted, sess.Username, req.ClientID, zap.Strings("scopes", req.Scopes))
-		s.finishAuthorization(w, r, req, sess)
+		s.finishAuthorization(w, r, req, sess, g)
 	case "deny":
 		s.audit(r, EventConsentDenied, sess.Username, req.ClientID, zap.Strings("scopes", req.Scopes))
 		s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeAccessDenied, "the user denied the request"))
 	default:
 		s.pageError(w, http.StatusBadRequest, "Invalid request", "Choose Allow or Deny.")
 	}
-}
-
-// saveConsent adds the requested scopes to what the user granted before.
-func (s *Server) saveConsent(r *http.Request, username string, req *authRequest) error {
-	now := s.now().UTC()
-	c, err := s.store.Consent(r.Context(), username, req.ClientID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		c = store.Consent{Subject: username, ClientID: req.ClientID, CreatedAt: now}
-	case err != nil:
-		return err
-	}
-	for _, sc := range req.Scopes {
-		if !slices.Contains(c.Scopes, sc) {
-			c.Scopes = append(c.Scopes, sc)
-		}
-	}
-	c.UpdatedAt = now
-	return s.store.SaveConsent(r.Context(), c)
 }
 
 // scopeItems pairs scopes with the text users read.

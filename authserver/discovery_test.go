@@ -167,7 +167,7 @@ func TestKeysSharedAcrossInstances(t *testing.T) {
 	if err := b.keys.rotate(context.Background(), jose.ES256); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := b.mintAccessToken(context.Background(), randomToken(32), "batch-job", "batch-job", nil, now())
+	raw, err := b.mintAccessToken(context.Background(), token.Claims{ID: randomToken(32), Subject: "batch-job", ClientID: "batch-job"}, now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,17 +15,17 @@ import (
 	"github.com/scopegate/scopegate/token"
 )
 
-// mintAccessToken signs an RFC 9068 access token with ID jti.
-func (s *Server) mintAccessToken(ctx context.Context, jti, sub, clientID string, scopes []string, now time.Time) (string, error) {
+// mintAccessToken signs an RFC 9068 access token with the claims of c
+// that say who and what (ID, Subject, ClientID, Scopes, GrantID, ...); it
+// sets the issuer, audience and lifetime itself.
+func (s *Server) mintAccessToken(ctx context.Context, c token.Claims, now time.Time) (string, error) {
 	key, err := s.keys.signer(ctx, jose.ES256)
 	if err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(token.Claims{
-		Issuer: s.issuer, Subject: sub, Audience: []string{s.audience},
-		Expiry: now.Add(s.atTTL), IssuedAt: now,
-		ID: jti, ClientID: clientID, Scopes: scopes,
-	})
+	c.Issuer, c.Audience = s.issuer, []string{s.audience}
+	c.Expiry, c.IssuedAt = now.Add(s.atTTL), now
+	payload, err := json.Marshal(c)
 	if err != nil {
 		return "", fmt.Errorf("authserver: encoding claims: %w", err)
 	}

@@ -27,7 +27,13 @@ func (s *Server) loadRevocations(ctx context.Context, since time.Time) (added in
 		return 0, fmt.Errorf("authserver: loading revoked tokens: %w", err)
 	}
 	for _, r := range recs {
-		if s.revoked.Add(r.TokenID, r.ExpiresAt) {
+		var isNew bool
+		if r.GrantID != "" {
+			isNew = s.revoked.RevokeGrant(r.GrantID, r.ExpiresAt)
+		} else {
+			isNew = s.revoked.Add(r.TokenID, r.ExpiresAt)
+		}
+		if isNew {
 			added++
 		}
 	}

@@ -55,3 +55,26 @@ func TestRevocationsReachOtherInstances(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestGrantRevocationsReachOtherInstances: a grant revoked through the
+// store is learned as a grant, not as a token of the same spelling.
+func TestGrantRevocationsReachOtherInstances(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "shared.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	if err := st.RevokeToken(ctx, store.Revocation{GrantID: "g1", RevokedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	list := new(token.RevocationList)
+	if _, err := New(ctx, Config{Issuer: "https://auth.example.com", Store: st, Revoked: list}); err != nil {
+		t.Fatal(err)
+	}
+	if !list.GrantRevoked("g1") || list.Contains("g1") {
+		t.Errorf("GrantRevoked(g1) = %v, Contains(g1) = %v; want true, false", list.GrantRevoked("g1"), list.Contains("g1"))
+	}
+}

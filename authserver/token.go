@@ -124,10 +124,21 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	if oe := verifyPKCE(ac.CodeChallenge, p.Get("code_verifier")); oe != nil {
 		return nil, oe
 	}
-	at, err := s.mintAccessToken(r.Context(), codeTokenID(ac.ID), ac.Subject, c.ID, ac.Scopes, now)
+	// A grant revoked since the code was issued issues nothing more.
+	g, err := s.liveGrant(r.Context(), ac.GrantID)
 	if err != nil {
 		return nil, err
 	}
+	if g == nil {
+		return nil, oauthErr(codeInvalidGrant, "the grant was revoked")
+	}
+	at, err := s.mintAccessToken(r.Context(), token.Claims{
+		ID: codeTokenID(ac.ID), Subject: ac.Subject, ClientID: c.ID, Scopes: ac.Scopes, GrantID: ac.GrantID,
+	}, now)
+	if err != nil {
+		return nil, err
+	}
+	s.touchGrant(r.Context(), ac.GrantID)
 	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
 		Scope: token.FormatScope(ac.Scopes)}
 	if slices.Contains(ac.Scopes, "openid") {
@@ -160,8 +171,11 @@ func (s *Server) clientCredentialsGrant(r *http.Request, c *client, p url.Values
 			return nil, oauthErr(codeInvalidScope, "scope is required")
 		}
 	}
+	// No user, so no grant: such tokens carry no gid.
 	jti := randomToken(32)
-	at, err := s.mintAccessToken(r.Context(), jti, c.ID, c.ID, scopes, s.now())
+	at, err := s.mintAccessToken(r.Context(), token.Claims{
+		ID: jti, Subject: c.ID, ClientID: c.ID, Scopes: scopes,
+	}, s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 // Package store owns persistence for the authorization server: signing
-// keys, named secrets, authorization codes, consents, revoked tokens and the
-// profiles of users signing in through upstream providers.
+// keys, named secrets, authorization codes, grants (the remembered
+// consents), revocations and the profiles of users signing in through
+// upstream providers.
 // It defines the [Store] interface and its value types; backends live in
 // subpackages (store/sqlite, store/postgres) and all of them pass
 // store/storetest.
@@ -52,22 +53,49 @@ type AuthCode struct {
 	CreatedAt           time.Time
 	ExpiresAt           time.Time
 	RedeemedAt          time.Time // zero until redeemed
+	// GrantID is the grant the code was issued from; every token issued
+	// from the code carries it, so that revoking the grant reaches them.
+	GrantID string
+	// AuthorizationDetails is the RFC 9396 JSON array the user approved,
+	// carried to the token response; nil when the code is not narrowed.
+	AuthorizationDetails []byte
 }
 
-// Consent records the scopes a user granted to a client.
-type Consent struct {
-	Subject   string
-	ClientID  string
-	Scopes    []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+// Grant is what a user allowed a client: the unit that codes, access
+// tokens and refresh tokens are issued from and that revocation acts on.
+// A subject has at most one live grant per client, and that grant is the
+// remembered consent. Its ID is random and stable while the grant lives;
+// a grant that is revoked and given again gets a new ID, so nothing issued
+// from the old one comes back to life.
+type Grant struct {
+	ID       string
+	Subject  string
+	ClientID string
+	Scopes   []string
+	// AuthorizationDetails is the RFC 9396 JSON array of the items the
+	// user picked; nil when the grant is not narrowed to picked items.
+	AuthorizationDetails []byte
+	CreatedAt            time.Time // when the user first gave this grant
+	UpdatedAt            time.Time // when its scopes or items last changed
+	LastUsedAt           time.Time // zero until a token is issued from it
+	RevokedAt            time.Time // zero while the grant is live
 }
+
+// Live reports whether the grant has not been revoked.
+func (g Grant) Live() bool { return g.RevokedAt.IsZero() }
+
+// GrantTouchInterval is the resolution of Grant.LastUsedAt: TouchGrant
+// writes only when the stored time is older than this, so that frequent
+// use costs few writes.
+const GrantTouchInterval = time.Minute
 
 // Revocation records an access token refused before its expiry, such as
 // the token issued from an authorization code that was later replayed
-// (RFC 9700 §4.2.4).
+// (RFC 9700 §4.2.4), or a whole grant whose every token is refused.
+// Exactly one of TokenID and GrantID is set.
 type Revocation struct {
 	TokenID   string // the token's "jti"
+	GrantID   string // the grant's ID, the "gid" of its access tokens
 	RevokedAt time.Time
 	// ExpiresAt is when the token expires anyway; the record is useless
 	// from then on and DeleteExpired removes it.
@@ -112,16 +140,36 @@ type Store interface {
 	// replay can still be recognised as one.
 	RedeemAuthCode(ctx context.Context, id string, now time.Time) (AuthCode, error)
 
-	// Consent returns the consent of subject for clientID, or ErrNotFound.
-	Consent(ctx context.Context, subject, clientID string) (Consent, error)
-	// SaveConsent creates or replaces the consent for (Subject, ClientID).
-	// Replacing keeps the stored CreatedAt (when the user first consented)
-	// and takes Scopes and UpdatedAt from c.
-	SaveConsent(ctx context.Context, c Consent) error
-	// Consents lists the consents of subject, ordered by client ID.
-	Consents(ctx context.Context, subject string) ([]Consent, error)
-	// DeleteConsent removes a consent; ErrNotFound if there was none.
-	DeleteConsent(ctx context.Context, subject, clientID string) error
+	// LiveGrant returns the live grant of subject to clientID (the
+	// remembered consent), or ErrNotFound.
+	LiveGrant(ctx context.Context, subject, clientID string) (Grant, error)
+	// Grant returns the grant with the given ID, live or revoked, or
+	// ErrNotFound once a newer grant for the same pair replaced it.
+	Grant(ctx context.Context, id string) (Grant, error)
+	// Grants lists the live grants of subject, ordered by client ID byte
+	// by byte.
+	Grants(ctx context.Context, subject string) ([]Grant, error)
+	// SaveGrant stores g as the live grant of (g.Subject, g.ClientID), all
+	// fields as given. read is the live grant as the caller read it (and
+	// means to supersede, or to update in place when g.ID is read.ID), or
+	// nil when the caller found none. The write is a compare-and-swap: if
+	// the stored live grant is no longer read (LastUsedAt aside), because
+	// another writer got there first, nothing changes and the error is
+	// ErrConflict; read again and retry. ErrConflict also answers an ID
+	// that another pair's grant holds. A revoked grant is replaced only by
+	// a grant with a new ID. Replacing a grant by another ID does not
+	// revoke what was issued from it: call RevokeGrant first when that must
+	// stop working.
+	SaveGrant(ctx context.Context, g Grant, read *Grant) error
+	// RevokeGrant marks the grant revoked at at with one conditional
+	// write and reports whether it was live; an unknown ID is not an
+	// error. The access tokens of the grant are the caller's to refuse
+	// (RevokeToken with a GrantID).
+	RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error)
+	// TouchGrant records at as the grant's LastUsedAt when the stored one
+	// is at least GrantTouchInterval older than at. An unknown ID is not
+	// an error.
+	TouchGrant(ctx context.Context, id string, at time.Time) error
 
 	// SaveFederatedUser creates or replaces the profile of u.Subject. Replacing
 	// keeps the stored CreatedAt and takes everything else from u.
@@ -129,12 +177,13 @@ type Store interface {
 	// FederatedUser returns the profile of subject, or ErrNotFound.
 	FederatedUser(ctx context.Context, subject string) (FederatedUser, error)
 
-	// RevokeToken records r. Revoking a token again keeps the first record
-	// and is not an error.
+	// RevokeToken records r, a token's or a grant's revocation. Revoking
+	// again keeps the first record and is not an error.
 	RevokeToken(ctx context.Context, r Revocation) error
 	// Revocations lists the revocations recorded at or after since
-	// (RevokedAt) that have not expired at now (ExpiresAt after now),
-	// ordered by token ID byte by byte. A zero since lists all in force.
+	// (RevokedAt) that have not expired at now (ExpiresAt after now):
+	// tokens first, then grants, each ordered by ID byte by byte. A zero
+	// since lists all in force.
 	Revocations(ctx context.Context, since, now time.Time) ([]Revocation, error)
 
 	// DeleteExpired removes codes and revocations that expired before now

@@ -14,10 +14,11 @@ func newBenchVerifier(b *testing.B, cacheSize int) (*token.Verifier, *tokentest.
 	b.Helper()
 	key := tokentest.NewKey(b)
 	// As in production (cmd/scopegate), with revocations of other tokens
-	// in the list, so every call pays for the revocation lookup.
+	// and grants in the list, so every call pays for both lookups.
 	revoked := new(token.RevocationList)
 	for i := range 1000 {
 		revoked.Add(fmt.Sprintf("revoked-%d", i), time.Now().Add(time.Hour))
+		revoked.RevokeGrant(fmt.Sprintf("grant-%d", i), time.Now().Add(time.Hour))
 	}
 	v, err := token.NewVerifier(token.Config{
 		Issuers:   []token.Issuer{{URL: issuerA, Audience: audGW, Keys: key.KeySet(), Revoked: revoked}},
@@ -33,7 +34,9 @@ func benchTokens(b *testing.B, key *tokentest.Key, n int) []string {
 	b.Helper()
 	raws := make([]string, n)
 	for i := range raws {
-		raws[i] = key.Sign(b, tokentest.ClaimsAt(time.Now(), issuerA, audGW, subject, readScope, "photos.write"))
+		c := tokentest.ClaimsAt(time.Now(), issuerA, audGW, subject, readScope, "photos.write")
+		c.GrantID = fmt.Sprintf("live-grant-%d", i) // as tokens issued from a grant carry
+		raws[i] = key.Sign(b, c)
 	}
 	return raws
 }

@@ -6,82 +6,114 @@ import (
 	"time"
 )
 
-// revocationShards splits the list so that an Add copies a sixty-fourth of
-// it: revocations can be made in bulk by anyone able to replay their own
-// authorization codes, and copying the whole set each time would grow
+// revocationShards splits each set so that an Add copies a sixty-fourth
+// of it: revocations can be made in bulk by anyone able to replay their
+// own authorization codes, and copying the whole set each time would grow
 // with the square of its size.
 const revocationShards = 64
 
-// RevocationList is the set of token IDs ("jti") an issuer has revoked
-// before they expired. It is safe for concurrent use. Revocations are
-// rare and lookups happen on every request, so each shard is
-// copy-on-write: a lookup is one atomic load and, only when the shard is
-// not empty, a map lookup, with no lock and no allocation.
+// RevocationList is what an issuer has revoked before expiry: single
+// tokens by their "jti", and whole grants by the "gid" their tokens carry
+// (every token issued from a grant the user removed, or whose refresh
+// token was replayed). It is safe for concurrent use. Revocations are rare
+// and lookups happen on every request, so each shard is copy-on-write: a
+// lookup is one atomic load and, only when the shard is not empty, a map
+// lookup, with no lock and no allocation.
 //
 // The zero value is an empty list ready to use.
 type RevocationList struct {
+	tokens revocationSet
+	grants revocationSet
+}
+
+// revocationSet is one ID space of the list; tokens and grants are kept
+// apart so that a jti can never revoke a grant of the same spelling.
+type revocationSet struct {
 	shards [revocationShards]revocationShard
 }
 
 type revocationShard struct {
-	m  atomic.Pointer[map[string]time.Time] // jti → when it stops mattering; never modified once stored
+	m  atomic.Pointer[map[string]time.Time] // ID → when it stops mattering; never modified once stored
 	mu sync.Mutex                           // serializes writers
 }
 
 // Add revokes the token with ID jti until until, after which the token
 // has expired anyway and the entry is dropped. It reports whether jti was
 // new to the list.
-func (l *RevocationList) Add(jti string, until time.Time) bool {
-	sh := l.shard(jti)
+func (l *RevocationList) Add(jti string, until time.Time) bool { return l.tokens.add(jti, until) }
+
+// Contains reports whether the token with ID jti is revoked. An entry
+// whose token has expired may still answer true until its shard next
+// changes; the token's own exp refuses it anyway.
+func (l *RevocationList) Contains(jti string) bool { return l.tokens.contains(jti) }
+
+// RevokeGrant refuses every token whose "gid" is gid, until until: the
+// moment the last access token issued from the grant expires (no new one
+// is issued once the grant is revoked). It reports whether gid was new to
+// the list. Anything else tied to a grant, such as a session, may ask
+// GrantRevoked.
+func (l *RevocationList) RevokeGrant(gid string, until time.Time) bool {
+	return l.grants.add(gid, until)
+}
+
+// GrantRevoked reports whether the grant gid is revoked.
+func (l *RevocationList) GrantRevoked(gid string) bool { return l.grants.contains(gid) }
+
+// refuses reports whether c is revoked, by its own ID or by its grant's.
+func (l *RevocationList) refuses(c *Claims) bool {
+	return (c.ID != "" && l.tokens.contains(c.ID)) || (c.GrantID != "" && l.grants.contains(c.GrantID))
+}
+
+// Len returns how many revocations the list holds, tokens and grants,
+// expired ones included until the next Add to their shard drops them.
+func (l *RevocationList) Len() int { return l.tokens.len() + l.grants.len() }
+
+func (s *revocationSet) add(id string, until time.Time) bool {
+	sh := s.shard(id)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	old := sh.load()
-	if _, ok := old[jti]; ok {
+	if _, ok := old[id]; ok {
 		return false
 	}
 	now := time.Now()
 	next := make(map[string]time.Time, len(old)+1)
-	for id, u := range old {
+	for k, u := range old {
 		if u.After(now) {
-			next[id] = u
+			next[k] = u
 		}
 	}
-	next[jti] = until
+	next[id] = until
 	sh.m.Store(&next)
 	return true
 }
 
-// Contains reports whether jti is revoked. An entry whose token has
-// expired may still answer true until its shard next changes; the token's
-// own exp refuses it anyway.
-func (l *RevocationList) Contains(jti string) bool {
-	m := l.shard(jti).load()
+func (s *revocationSet) contains(id string) bool {
+	m := s.shard(id).load()
 	if len(m) == 0 {
 		return false
 	}
-	_, ok := m[jti]
+	_, ok := m[id]
 	return ok
 }
 
-// Len returns how many revocations the list holds, expired ones included
-// until the next Add to their shard drops them.
-func (l *RevocationList) Len() int {
+func (s *revocationSet) len() int {
 	n := 0
-	for i := range l.shards {
-		n += len(l.shards[i].load())
+	for i := range s.shards {
+		n += len(s.shards[i].load())
 	}
 	return n
 }
 
-// shard picks jti's shard with FNV-1a, inline so that lookups stay
+// shard picks id's shard with FNV-1a, inline so that lookups stay
 // allocation-free.
-func (l *RevocationList) shard(jti string) *revocationShard {
+func (s *revocationSet) shard(id string) *revocationShard {
 	h := uint32(2166136261)
-	for i := 0; i < len(jti); i++ {
-		h ^= uint32(jti[i])
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
 		h *= 16777619
 	}
-	return &l.shards[h%revocationShards]
+	return &s.shards[h%revocationShards]
 }
 
 func (sh *revocationShard) load() map[string]time.Time {

@@ -116,3 +116,44 @@ func TestRevokedTokenCostsNoSignature(t *testing.T) {
 		t.Errorf("%d signature checks for 5 calls with a revoked token; want 0", n)
 	}
 }
+
+// TestRevokedGrantRefused: revoking a grant refuses every token that
+// carries its gid, cached or not, and nothing else: not tokens of other
+// grants, not tokens without a grant, and not a token whose jti happens to
+// be spelled like the grant.
+func TestRevokedGrantRefused(t *testing.T) {
+	revoked := new(token.RevocationList)
+	f := newFixture(t, func(c *token.Config) { c.Issuers[0].Revoked = revoked })
+	ctx := context.Background()
+	sign := func(gid, jti string) string {
+		c := f.claimsA()
+		c.GrantID = gid
+		if jti != "" {
+			c.ID = jti
+		}
+		return f.keyA.Sign(t, c)
+	}
+	first, second := sign("g1", ""), sign("g1", "")
+	otherGrant, noGrant, lookalike := sign("g2", ""), sign("", ""), sign("g3", "g1")
+	all := []string{first, second, otherGrant, noGrant, lookalike}
+	for _, r := range all[:4] { // warm the cache for some
+		if _, err := f.v.Verify(ctx, r); err != nil {
+			t.Fatalf("Verify before revocation = %v", err)
+		}
+	}
+	if !revoked.RevokeGrant("g1", time.Now().Add(time.Hour)) || revoked.RevokeGrant("g1", time.Now().Add(time.Hour)) {
+		t.Error("RevokeGrant did not report g1 as new exactly once")
+	}
+	if !revoked.GrantRevoked("g1") || revoked.GrantRevoked("g2") || revoked.Contains("g1") {
+		t.Error("GrantRevoked/Contains disagree with what was revoked")
+	}
+	fresh := newVerifierSharing(t, f, revoked)
+	for _, v := range []*token.Verifier{f.v, fresh} {
+		for i, r := range all {
+			_, err := v.Verify(ctx, r)
+			if want := i < 2; errors.Is(err, token.ErrRevoked) != want || (!want && err != nil) {
+				t.Errorf("Verify of token %d = %v; want revoked: %v", i, err, want)
+			}
+		}
+	}
+}

@@ -26,8 +26,9 @@ type Issuer struct {
 	// issuer's. The local authorization server supplies its own key set;
 	// use NewRemoteIssuer for an external one.
 	Keys oidc.KeySet
-	// Revoked, if not nil, lists this issuer's tokens that must be refused
-	// before they expire. It is consulted on every call, cached or not.
+	// Revoked, if not nil, lists this issuer's tokens and grants that must
+	// be refused before they expire. It is consulted on every call, cached
+	// or not.
 	Revoked *RevocationList
 }
 
@@ -176,9 +177,9 @@ func (v *Verifier) recheck(e cacheEntry, now time.Time) error {
 	return v.checkTimes(e.claims, now)
 }
 
-// checkRevoked refuses a token its issuer revoked.
+// checkRevoked refuses a token its issuer revoked, alone or with its grant.
 func checkRevoked(c *Claims, iss *Issuer) error {
-	if iss.Revoked != nil && c.ID != "" && iss.Revoked.Contains(c.ID) {
+	if iss.Revoked != nil && iss.Revoked.refuses(c) {
 		return refuse(ErrRevoked, "token has been revoked")
 	}
 	return nil

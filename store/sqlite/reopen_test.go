@@ -29,9 +29,9 @@ func TestDataSurvivesReopen(t *testing.T) {
 	if _, err := db.Secret(ctx, "cookie", func() ([]byte, error) { return []byte("s3cret"), nil }); err != nil {
 		t.Fatalf("Secret: %v", err)
 	}
-	consent := store.Consent{Subject: "alice", ClientID: "photo-printer", Scopes: []string{"photos.read"}, CreatedAt: now, UpdatedAt: now}
-	if err := db.SaveConsent(ctx, consent); err != nil {
-		t.Fatalf("SaveConsent: %v", err)
+	consent := store.Grant{ID: "g1", Subject: "alice", ClientID: "photo-printer", Scopes: []string{"photos.read"}, CreatedAt: now, UpdatedAt: now}
+	if err := db.SaveGrant(ctx, consent, nil); err != nil {
+		t.Fatalf("SaveGrant: %v", err)
 	}
 	code := store.AuthCode{ID: "c1", ClientID: "photo-printer", Subject: "alice", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	if err := db.CreateAuthCode(ctx, code); err != nil {
@@ -50,9 +50,9 @@ func TestDataSurvivesReopen(t *testing.T) {
 	if err != nil || string(secret) != "s3cret" {
 		t.Errorf("Secret after reopen = %q, %v; want \"s3cret\"", secret, err)
 	}
-	gotConsent, err := db.Consent(ctx, "alice", "photo-printer")
+	gotConsent, err := db.LiveGrant(ctx, "alice", "photo-printer")
 	if err != nil || !gotConsent.UpdatedAt.Equal(now.Truncate(time.Microsecond)) {
-		t.Errorf("Consent after reopen = %+v, %v; want %+v", gotConsent, err, consent)
+		t.Errorf("LiveGrant after reopen = %+v, %v; want %+v", gotConsent, err, consent)
 	}
 	gotCode, err := db.RedeemAuthCode(ctx, "c1", now.Add(time.Minute))
 	if err != nil || gotCode.Subject != "alice" {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ func newCode(id string) store.AuthCode {
 		AuthTime:            base.Add(-time.Minute),
 		CreatedAt:           base,
 		ExpiresAt:           base.Add(10 * time.Minute),
+		GrantID:             "g-" + id,
 	}
 }
 
@@ -39,7 +41,9 @@ func checkCode(t *testing.T, what string, got, want store.AuthCode) {
 	t.Helper()
 	if got.ID != want.ID || got.ClientID != want.ClientID || got.RedirectURI != want.RedirectURI ||
 		got.Subject != want.Subject || got.CodeChallenge != want.CodeChallenge ||
-		got.CodeChallengeMethod != want.CodeChallengeMethod || got.Nonce != want.Nonce {
+		got.CodeChallengeMethod != want.CodeChallengeMethod || got.Nonce != want.Nonce ||
+		got.GrantID != want.GrantID || !bytes.Equal(got.AuthorizationDetails, want.AuthorizationDetails) ||
+		(got.AuthorizationDetails == nil) != (want.AuthorizationDetails == nil) {
 		t.Errorf("%s = %+v; want %+v", what, got, want)
 	}
 	checkStrings(t, what+".Scopes", got.Scopes, want.Scopes)
@@ -55,6 +59,7 @@ func checkCode(t *testing.T, what string, got, want store.AuthCode) {
 
 func testAuthCodeRedeem(t *testing.T, s store.Store) {
 	c := newCode("c1")
+	c.AuthorizationDetails = []byte(`[{"type":"photos","actions":["read"],"identifiers":["1"]}]`)
 	mustCreateCode(t, s, c)
 	now := base.Add(30 * time.Second)
 	got, err := s.RedeemAuthCode(context.Background(), c.ID, now)

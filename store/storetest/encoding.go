@@ -37,13 +37,14 @@ func testTimesUTC(t *testing.T, s store.Store) {
 	c.RedeemedAt = redeemAt
 	checkCode(t, "code", got, c)
 
-	consent := store.Consent{Subject: "alice", ClientID: "p", Scopes: []string{"x"}, CreatedAt: at, UpdatedAt: at.Add(time.Second)}
-	mustSaveConsent(t, s, consent)
-	gotConsent, err := s.Consent(ctx, "alice", "p")
+	g := store.Grant{ID: "g", Subject: "alice", ClientID: "p", Scopes: []string{"x"}, CreatedAt: at, UpdatedAt: at.Add(time.Second),
+		LastUsedAt: at.Add(2 * time.Second), RevokedAt: at.Add(3 * time.Second)}
+	mustSaveGrant(t, s, g, nil)
+	gotGrant, err := s.Grant(ctx, "g")
 	if err != nil {
-		t.Fatalf("Consent: %v", err)
+		t.Fatalf("Grant: %v", err)
 	}
-	checkConsent(t, "consent", gotConsent, consent)
+	checkGrant(t, "grant", gotGrant, g)
 }
 
 func testScopesRoundTrip(t *testing.T, s store.Store) {
@@ -68,13 +69,12 @@ func testScopesRoundTrip(t *testing.T, s store.Store) {
 		}
 		checkStrings(t, tc.name+": code scopes", got.Scopes, tc.scopes)
 
-		consent := store.Consent{Subject: "alice", ClientID: c.ID, Scopes: tc.scopes, CreatedAt: base, UpdatedAt: base}
-		mustSaveConsent(t, s, consent)
-		gotConsent, err := s.Consent(ctx, "alice", c.ID)
+		mustSaveGrant(t, s, newGrant("g-"+c.ID, "alice", c.ID, tc.scopes...), nil)
+		gotGrant, err := s.LiveGrant(ctx, "alice", c.ID)
 		if err != nil {
-			t.Fatalf("%s: Consent: %v", tc.name, err)
+			t.Fatalf("%s: LiveGrant: %v", tc.name, err)
 		}
-		checkStrings(t, tc.name+": consent scopes", gotConsent.Scopes, tc.scopes)
+		checkStrings(t, tc.name+": grant scopes", gotGrant.Scopes, tc.scopes)
 	}
 }
 
@@ -97,12 +97,12 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		}},
 		{"CreateAuthCode", func() error { return s.CreateAuthCode(ctx, newCode("c")) }},
 		{"RedeemAuthCode", func() error { _, err := s.RedeemAuthCode(ctx, "c", base); return err }},
-		{"Consent", func() error { _, err := s.Consent(ctx, "alice", "p"); return err }},
-		{"SaveConsent", func() error {
-			return s.SaveConsent(ctx, store.Consent{Subject: "alice", ClientID: "p", CreatedAt: base, UpdatedAt: base})
-		}},
-		{"Consents", func() error { _, err := s.Consents(ctx, "alice"); return err }},
-		{"DeleteConsent", func() error { return s.DeleteConsent(ctx, "alice", "p") }},
+		{"LiveGrant", func() error { _, err := s.LiveGrant(ctx, "alice", "p"); return err }},
+		{"Grant", func() error { _, err := s.Grant(ctx, "g"); return err }},
+		{"SaveGrant", func() error { return s.SaveGrant(ctx, newGrant("g", "alice", "p"), nil) }},
+		{"Grants", func() error { _, err := s.Grants(ctx, "alice"); return err }},
+		{"RevokeGrant", func() error { _, err := s.RevokeGrant(ctx, "g", base); return err }},
+		{"TouchGrant", func() error { return s.TouchGrant(ctx, "g", base) }},
 		{"DeleteExpired", func() error { _, err := s.DeleteExpired(ctx, base); return err }},
 		{"RevokeToken", func() error {
 			return s.RevokeToken(ctx, store.Revocation{TokenID: "t", RevokedAt: base, ExpiresAt: base})
@@ -118,7 +118,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	if keys, err := s.SigningKeys(context.Background()); err != nil || len(keys) != 0 {
 		t.Errorf("SigningKeys after cancelled writes = %d keys, %v; want none", len(keys), err)
 	}
-	if _, err := s.Consent(context.Background(), "alice", "p"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Consent after a cancelled SaveConsent = %v; want ErrNotFound", err)
+	if _, err := s.LiveGrant(context.Background(), "alice", "p"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LiveGrant after a cancelled SaveGrant = %v; want ErrNotFound", err)
 	}
 }

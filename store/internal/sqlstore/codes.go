@@ -11,7 +11,8 @@ import (
 )
 
 const codeColumns = `id, client_id, redirect_uri, subject, scopes, code_challenge,
-	code_challenge_method, nonce, auth_time, created_at, expires_at, redeemed_at`
+	code_challenge_method, nonce, auth_time, created_at, expires_at, redeemed_at,
+	grant_id, authorization_details`
 
 // CreateAuthCode stores c, or reports store.ErrConflict if its ID exists.
 func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
@@ -20,11 +21,11 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 		return s.errorf("creating auth code", err)
 	}
 	q := `INSERT INTO auth_codes (` + codeColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	res, err := s.db.ExecContext(ctx, s.d.rebind(q),
 		c.ID, c.ClientID, c.RedirectURI, c.Subject, scopes, c.CodeChallenge,
 		c.CodeChallengeMethod, c.Nonce, toMicros(c.AuthTime), toMicros(c.CreatedAt),
-		toMicros(c.ExpiresAt), toNullMicros(c.RedeemedAt))
+		toMicros(c.ExpiresAt), toNullMicros(c.RedeemedAt), c.GrantID, nullBytes(c.AuthorizationDetails))
 	if err != nil {
 		return s.errorf("creating auth code", err)
 	}
@@ -85,11 +86,16 @@ func (s *Store) readCode(ctx context.Context, tx *sql.Tx, id string) (store.Auth
 	var scopes string
 	var authTime, created, expires int64
 	var redeemed sql.NullInt64
+	var details []byte
 	err := tx.QueryRowContext(ctx, s.d.rebind(q), id).Scan(
 		&c.ID, &c.ClientID, &c.RedirectURI, &c.Subject, &scopes, &c.CodeChallenge,
-		&c.CodeChallengeMethod, &c.Nonce, &authTime, &created, &expires, &redeemed)
+		&c.CodeChallengeMethod, &c.Nonce, &authTime, &created, &expires, &redeemed,
+		&c.GrantID, &details)
 	if err != nil {
 		return store.AuthCode{}, err
+	}
+	if len(details) > 0 {
+		c.AuthorizationDetails = details
 	}
 	if c.Scopes, err = decodeScopes(scopes); err != nil {
 		return store.AuthCode{}, fmt.Errorf("auth code %q: %w", id, err)
@@ -104,7 +110,7 @@ func (s *Store) readCode(ctx context.Context, tx *sql.Tx, id string) (store.Auth
 // tokens that have expired by now.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
-	for _, table := range []string{"auth_codes", "revoked_tokens"} {
+	for _, table := range []string{"auth_codes", "revoked_tokens", "revoked_grants"} {
 		res, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE expires_at <= ?`), toMicros(now))
 		if err != nil {
 			return total, s.errorf("deleting expired "+table, err)

@@ -19,13 +19,18 @@ type Dialect struct {
 	// BinaryCollation names the collation that orders text byte by byte:
 	// "BINARY" in SQLite, "C" in PostgreSQL.
 	BinaryCollation string
+	// RandomID is an SQL expression giving a fresh random hex string, used
+	// by migrations to give existing rows an ID.
+	RandomID string
 }
 
 // SQLite is the dialect of modernc.org/sqlite.
-var SQLite = Dialect{Name: "sqlite", BlobType: "BLOB", BinaryCollation: "BINARY"}
+var SQLite = Dialect{Name: "sqlite", BlobType: "BLOB", BinaryCollation: "BINARY",
+	RandomID: "lower(hex(randomblob(16)))"}
 
 // Postgres is the dialect of PostgreSQL through pgx.
-var Postgres = Dialect{Name: "postgres", NumberedPlaceholders: true, BlobType: "BYTEA", BinaryCollation: `"C"`}
+var Postgres = Dialect{Name: "postgres", NumberedPlaceholders: true, BlobType: "BYTEA", BinaryCollation: `"C"`,
+	RandomID: "md5(random()::text || clock_timestamp()::text || random()::text)"}
 
 // rebind adapts a query written with "?" placeholders to the dialect. The
 // queries in this package never contain a literal "?", so a plain scan is
@@ -48,7 +53,7 @@ func (d Dialect) rebind(query string) string {
 	return b.String()
 }
 
-// ddl fills the dialect's types into a schema statement.
+// ddl fills the dialect's types and expressions into a schema statement.
 func (d Dialect) ddl(stmt string) string {
-	return strings.ReplaceAll(stmt, "{{blob}}", d.BlobType)
+	return strings.NewReplacer("{{blob}}", d.BlobType, "{{random_id}}", d.RandomID).Replace(stmt)
 }

@@ -13,7 +13,7 @@ import (
 type migration struct {
 	version int
 	name    string
-	stmts   []string // may contain {{blob}}, see Dialect.ddl
+	stmts   []string // may contain {{blob}} and {{random_id}}, see Dialect.ddl
 }
 
 // migrations is the schema history, in order.
@@ -86,6 +86,31 @@ var migrations = []migration{
 				created_at     BIGINT NOT NULL,
 				updated_at     BIGINT NOT NULL
 			)`,
+		},
+	},
+	{
+		// A remembered consent becomes a grant with an ID that codes and
+		// tokens carry; revoking keeps the row (revoked_at) until the user
+		// grants the client again.
+		version: 4,
+		name:    "grants",
+		stmts: []string{
+			`ALTER TABLE consents RENAME TO grants`,
+			`ALTER TABLE grants ADD COLUMN id TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE grants ADD COLUMN authorization_details {{blob}}`,
+			`ALTER TABLE grants ADD COLUMN last_used_at BIGINT`,
+			`ALTER TABLE grants ADD COLUMN revoked_at BIGINT`,
+			`UPDATE grants SET id = {{random_id}}`,
+			`CREATE UNIQUE INDEX grants_id ON grants (id)`,
+			`ALTER TABLE auth_codes ADD COLUMN grant_id TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE auth_codes ADD COLUMN authorization_details {{blob}}`,
+			`CREATE TABLE revoked_grants (
+				grant_id   TEXT PRIMARY KEY,
+				revoked_at BIGINT NOT NULL,
+				expires_at BIGINT NOT NULL
+			)`,
+			`CREATE INDEX revoked_grants_expires_at ON revoked_grants (expires_at)`,
+			`CREATE INDEX revoked_grants_revoked_at ON revoked_grants (revoked_at)`,
 		},
 	},
 }
