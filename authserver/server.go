@@ -102,12 +102,17 @@ type Config struct {
 	Audit *zap.Logger
 	// Now returns the current time. If nil, time.Now.
 	Now func() time.Time
+	// ReadTimeout bounds how long a request may take to arrive, body
+	// included; its answer then has as long again to leave. If zero,
+	// DefaultReadTimeout.
+	ReadTimeout time.Duration
 }
 
 // Defaults for zero Config values.
 const (
 	DefaultAccessTokenTTL = 10 * time.Minute
 	DefaultCodeTTL        = 60 * time.Second
+	DefaultReadTimeout    = 10 * time.Second
 )
 
 // Server is the authorization server. Build it with New and register its
@@ -117,7 +122,8 @@ type Server struct {
 	audience string
 	atTTL    time.Duration
 	codeTTL  time.Duration
-	secure   bool // issuer is https: Secure cookies
+	readTO   time.Duration // Config.ReadTimeout
+	secure   bool          // issuer is https: Secure cookies
 
 	users      map[string]*User // by canonical username
 	clients    map[string]*client
@@ -182,6 +188,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if s.codeTTL == 0 {
 		s.codeTTL = DefaultCodeTTL
+	}
+	if s.readTO = cfg.ReadTimeout; s.readTO <= 0 {
+		s.readTO = DefaultReadTimeout
 	}
 	if s.log == nil {
 		s.log = zap.NewNop()
@@ -256,8 +265,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 // Mount registers every route of the server on mux.
 func (s *Server) Mount(mux *http.ServeMux) {
-	api := func(h http.HandlerFunc) http.Handler { return withRequestID(apiHeaders(h)) }
-	page := func(h http.HandlerFunc) http.Handler { return withRequestID(pageHeaders(h)) }
+	api := func(h http.HandlerFunc) http.Handler { return s.bounded(withRequestID(apiHeaders(h))) }
+	page := func(h http.HandlerFunc) http.Handler { return s.bounded(withRequestID(pageHeaders(h))) }
 
 	mux.Handle("GET /.well-known/oauth-authorization-server", api(s.handleMetadata))
 	mux.Handle("GET /.well-known/openid-configuration", api(s.handleMetadata))
@@ -284,7 +293,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /oauth2/account/revoke", page(s.handleRevoke))
 	mux.Handle("GET /oauth2/logout", page(s.handleLogoutPage))
 	mux.Handle("POST /oauth2/logout", page(s.handleLogout))
-	mux.Handle("GET /oauth2/static/", http.StripPrefix("/oauth2/static/", s.pages.Static()))
+	mux.Handle("GET /oauth2/static/", s.bounded(http.StripPrefix("/oauth2/static/", s.pages.Static())))
 }
 
 // endpoint returns the absolute URL of one of the server's paths.

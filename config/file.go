@@ -27,6 +27,12 @@ type Server struct {
 	Listen         string         // public: authorization server + gateway; default ":8080"
 	AdminListen    string         // /healthz, /readyz, /metrics; default "127.0.0.1:9090"; never equal to Listen
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed; a bare IP becomes a /32 or /128
+	// MaxConnections caps the public listener's open connections; 0 (the
+	// default) derives the cap from the open-file limit.
+	MaxConnections  int
+	ReadTimeout     time.Duration // authorization server requests, headers and body; default 10s
+	BodyIdleTimeout time.Duration // gateway bodies: longest stall reading the request or writing the answer; default 30s
+	IdleTimeout     time.Duration // keep-alive wait for the next request; default 60s
 }
 
 // Log is the log section.

@@ -241,6 +241,34 @@ func (d *decoder) duration(n *yaml.Node, def time.Duration) (time.Duration, bool
 	return v, true
 }
 
+// count reads a whole number between lo and hi; a missing value leaves def.
+func (d *decoder) count(n *yaml.Node, def, lo, hi int) int {
+	t, ok := d.str(n)
+	if !ok {
+		return def
+	}
+	v, err := strconv.Atoi(t.value)
+	if err != nil || v < lo || v > hi {
+		d.errorf(t.node, "expected a whole number from %d to %d, got %s", lo, hi, t.quoted())
+		return def
+	}
+	return v
+}
+
+// positiveDuration reads a duration that must be above zero and at most
+// max; a missing value leaves def.
+func (d *decoder) positiveDuration(n *yaml.Node, def, max time.Duration) time.Duration {
+	v, ok := d.duration(n, def)
+	if !ok {
+		return def
+	}
+	if v <= 0 || v > max {
+		d.errorf(n, "duration must be above 0 and at most %s", max)
+		return def
+	}
+	return v
+}
+
 // orNode returns n, or fallback when n is nil.
 func orNode(n, fallback *yaml.Node) *yaml.Node {
 	if n == nil {

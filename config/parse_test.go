@@ -66,8 +66,9 @@ func runProblems(t *testing.T, cases []problemCase) {
 
 func TestDefaults(t *testing.T) {
 	want := File{
-		Path:       "c.yaml",
-		Server:     Server{Listen: ":8080", AdminListen: "127.0.0.1:9090"},
+		Path: "c.yaml",
+		Server: Server{Listen: ":8080", AdminListen: "127.0.0.1:9090",
+			ReadTimeout: DefaultReadTimeout, BodyIdleTimeout: DefaultBodyIdleTimeout, IdleTimeout: DefaultIdleTimeout},
 		Log:        Log{Level: "info", Format: "json", Access: true},
 		Store:      Store{Driver: "sqlite", DSN: "scopegate.db"},
 		AuthServer: AuthServer{Issuer: "http://localhost:8080", Audience: "http://localhost:8080", AccessTokenTTL: 10 * time.Minute},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -19,11 +20,27 @@ const (
 	DefaultLogFormat   = "json"
 	DefaultStoreDriver = "sqlite"
 	DefaultSQLiteDSN   = "scopegate.db"
+
+	// DefaultReadTimeout bounds how long a request to the authorization
+	// server may take to arrive, headers and body.
+	DefaultReadTimeout = 10 * time.Second
+	// DefaultBodyIdleTimeout is the longest a request body sent through
+	// the gateway may stall, or a client may stop reading its answer.
+	DefaultBodyIdleTimeout = 30 * time.Second
+	// DefaultIdleTimeout bounds how long a keep-alive connection waits for
+	// its next request.
+	DefaultIdleTimeout = 60 * time.Second
 )
 
 func (d *decoder) server(n *yaml.Node) Server {
-	f := d.mapping(n, "listen", "admin_listen", "trusted_proxies")
+	f := d.mapping(n, "listen", "admin_listen", "trusted_proxies", "max_connections",
+		"read_timeout", "body_idle_timeout", "idle_timeout")
 	s := Server{Listen: DefaultListen, AdminListen: DefaultAdminListen}
+	// 0 means: derived from the process's open-file limit when serving.
+	s.MaxConnections = d.count(f.get("max_connections"), 0, 1, 1_000_000)
+	s.ReadTimeout = d.positiveDuration(f.get("read_timeout"), DefaultReadTimeout, 10*time.Minute)
+	s.BodyIdleTimeout = d.positiveDuration(f.get("body_idle_timeout"), DefaultBodyIdleTimeout, time.Hour)
+	s.IdleTimeout = d.positiveDuration(f.get("idle_timeout"), DefaultIdleTimeout, time.Hour)
 	listen, listenOK := d.listenAddr(f.get("listen"), &s.Listen)
 	admin, adminOK := d.listenAddr(f.get("admin_listen"), &s.AdminListen)
 	if listenOK && adminOK && sameListener(listen, admin) {

@@ -40,6 +40,20 @@ func TestServerSection(t *testing.T) {
 				`c.yaml:5:7: invalid trusted proxy "proxy.internal" (want an IP or a CIDR such as 10.0.0.0/8)`,
 			},
 		},
+		{
+			name: "connection and body limits",
+			yaml: "server:\n  max_connections: 0\n  read_timeout: 0s\n  body_idle_timeout: soon\n  idle_timeout: 2h\n",
+			want: []string{
+				`c.yaml:2:20: expected a whole number from 1 to 1000000, got "0"`,
+				`c.yaml:3:17: duration must be above 0 and at most 10m0s`,
+				`c.yaml:4:22: invalid duration "soon" (use a number with a unit, such as 30s, 10m or 1h)`,
+				`c.yaml:5:17: duration must be above 0 and at most 1h0m0s`,
+			},
+		},
+		{
+			name: "limits set",
+			yaml: "server:\n  max_connections: 500\n  read_timeout: 5s\n  body_idle_timeout: 1m\n  idle_timeout: 30s\n",
+		},
 	})
 }
 

@@ -44,7 +44,7 @@ func refuseList(msg string) error { return &filterError{msg: msg} }
 // that are not narrowed never come here and keep streaming.
 func (u *upstream) serveFiltered(w http.ResponseWriter, r *http.Request, f *policy.ListFilter, held map[string]struct{}) {
 	job := &filterJob{filter: f, held: held, limit: u.g.filterLimit}
-	u.filterProxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), filterKey{}, job)))
+	u.forwardVia(u.filterProxy, w, r.WithContext(context.WithValue(r.Context(), filterKey{}, job)))
 }
 
 // rewriteFiltered is rewrite plus what makes the answer a whole,

@@ -101,7 +101,7 @@ func (g *Gateway) trustedPeer(remoteAddr string) bool {
 func (u *upstream) handleError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 		u.g.log.Debug("client gone", zap.String("request_id", httplog.RequestID(r.Context())), zap.String("upstream", u.name))
-		if rec, ok := w.(*recorder); ok {
+		if rec := unwrapRecorder(w); rec != nil {
 			rec.ex.reason = "client gone"
 		}
 		return
@@ -122,7 +122,7 @@ func (u *upstream) handleError(w http.ResponseWriter, r *http.Request, err error
 	}
 	u.g.log.Warn("upstream error", zap.String("request_id", id), zap.String("upstream", u.name),
 		zap.Int("status", e.status), zap.Error(err))
-	if rec, ok := w.(*recorder); ok {
+	if rec := unwrapRecorder(w); rec != nil {
 		rec.ex.decision, rec.ex.reason, rec.ex.errorID = "deny", e.reason, id
 	}
 	e.write(w, id)

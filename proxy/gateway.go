@@ -75,6 +75,11 @@ type Config struct {
 	// filter route reads for a narrowed token; a larger one is refused
 	// with 502. If zero, DefaultFilterLimit is used.
 	FilterLimit int64
+	// BodyIdleTimeout is the longest a client may stall while sending a
+	// request body or while reading the answer; past it the connection is
+	// closed and the upstream connection freed. If zero,
+	// DefaultBodyIdleTimeout. Bodies may stream for longer in total.
+	BodyIdleTimeout time.Duration
 }
 
 // Gateway is the gateway handler. It is safe for concurrent use. Its
@@ -89,6 +94,7 @@ type Gateway struct {
 	now       func() time.Time
 	// filterLimit bounds filtered list answers; see Config.FilterLimit.
 	filterLimit int64
+	bodyIdle    time.Duration
 }
 
 // New checks cfg and builds a Gateway with one ReverseProxy per upstream.
@@ -103,11 +109,15 @@ func New(cfg Config) (*Gateway, error) {
 		log:       cfg.Logger,
 		accessLog: cfg.AccessLog,
 		now:       cfg.Now,
+		bodyIdle:  cfg.BodyIdleTimeout,
 
 		filterLimit: cfg.FilterLimit,
 	}
 	if g.filterLimit <= 0 {
 		g.filterLimit = DefaultFilterLimit
+	}
+	if g.bodyIdle <= 0 {
+		g.bodyIdle = DefaultBodyIdleTimeout
 	}
 	if g.log == nil {
 		g.log = zap.NewNop()

@@ -123,7 +123,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	ex.upstream = up.name
 	if route.Public {
 		ex.decision = "public"
-		up.proxy.ServeHTTP(w, r)
+		up.forward(w, r)
 		return
 	}
 
@@ -182,7 +182,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 			return
 		}
 	}
-	up.proxy.ServeHTTP(w, r)
+	up.forward(w, r)
 }
 
 // setIdentity adds the X-Auth-* headers with one allocation for the three

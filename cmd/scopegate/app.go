@@ -130,6 +130,7 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 		Issuer:         a.Issuer,
 		Audience:       a.Audience,
 		AccessTokenTTL: a.AccessTokenTTL,
+		ReadTimeout:    f.Server.ReadTimeout,
 		Store:          st,
 		Brand: pages.Brand{
 			ProductName: a.Branding.ProductName,
@@ -184,11 +185,12 @@ func gatewayConfig(f *config.File, v *token.Verifier, logger *zap.Logger) proxy.
 		ups[u.Name] = proxy.Upstream{URL: u.URL, PassAuthorization: u.PassAuthorization, Timeout: u.Timeout}
 	}
 	return proxy.Config{
-		Policy:         f.Policy,
-		Upstreams:      ups,
-		Verifier:       v,
-		TrustedProxies: f.Server.TrustedProxies,
-		Logger:         logger, // the gateway names itself
-		AccessLog:      f.Log.Access,
+		Policy:          f.Policy,
+		Upstreams:       ups,
+		Verifier:        v,
+		TrustedProxies:  f.Server.TrustedProxies,
+		Logger:          logger, // the gateway names itself
+		AccessLog:       f.Log.Access,
+		BodyIdleTimeout: f.Server.BodyIdleTimeout,
 	}
 }

@@ -79,10 +79,13 @@ func serve(ctx context.Context, f *config.File, opts serveOptions) error {
 		return fmt.Errorf("server.admin_listen: %w", err)
 	}
 	logStartup(logger, f, publicLn.Addr(), adminLn.Addr())
+	publicLn, maxConns := limitPublic(publicLn, f.Server.MaxConnections)
+	logger.Info("public listener limits", zap.Int("max_connections", maxConns),
+		zap.Duration("read_timeout", f.Server.ReadTimeout), zap.Duration("body_idle_timeout", f.Server.BodyIdleTimeout))
 
-	servers := []*http.Server{newHTTPServer(a.public, logger), newHTTPServer(a.admin, logger)}
+	servers := []*http.Server{publicServer(a.public, logger, f.Server), adminServer(a.admin, logger)}
 	errc := make(chan error, 2)
-	for i, ln := range []net.Listener{publicLn, adminLn} {
+	for i, ln := range []net.Listener{publicLn, limitAdmin(adminLn)} {
 		go func() { errc <- servers[i].Serve(ln) }()
 	}
 	tidyCtx, stopTidy := context.WithCancel(ctx)
@@ -114,20 +117,6 @@ func serve(ctx context.Context, f *config.File, opts serveOptions) error {
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-// newHTTPServer sets the timeouts that protect the listener. There is no
-// WriteTimeout: large photo downloads and WebSockets stream for as long as
-// they need; the gateway bounds upstream waits itself.
-func newHTTPServer(h http.Handler, logger *zap.Logger) *http.Server {
-	errLog, _ := zap.NewStdLogAt(logger.Named("http"), zap.WarnLevel)
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          errLog,
-	}
 }
 
 func logStartup(logger *zap.Logger, f *config.File, public, admin net.Addr) {
