@@ -1,4 +1,4 @@
 // Package archtest holds the test that keeps scopegate's dependency
-// direction (STYLE.md §3) a checked rule instead of a wiki page. It has no
+// direction a checked rule instead of a wiki page. It has no
 // code of its own.
 package archtest

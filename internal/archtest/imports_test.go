@@ -15,15 +15,22 @@ const module = "github.com/scopegate/scopegate"
 // allowed lists, per package (relative to the module), the packages of ours
 // it may import. A package missing from the table may import nothing of
 // ours, unless it is a test-only or internal helper listed under open.
+//
+// policy and token import nothing of ours but oauthrule, the
+// standard-library-only leaf that holds the protocol vocabulary (scope
+// grammar, issuer and redirect URI rules, identifiers, grant types, Bearer
+// parsing): one home for each rule, so that `check` and `serve` judge a
+// config the same way.
 var allowed = map[string][]string{
-	"policy":                  {},
-	"token":                   {},
+	"oauthrule":               {},
+	"policy":                  {"oauthrule"},
+	"token":                   {"oauthrule"},
 	"store":                   {},
 	"httplog":                 {},
-	"config":                  {"policy"},
-	"authserver":              {"store", "token", "httplog", "authserver/pages"},
+	"config":                  {"policy", "oauthrule"},
+	"authserver":              {"store", "token", "httplog", "authserver/pages", "oauthrule"},
 	"authserver/pages":        {},
-	"proxy":                   {"policy", "token", "httplog"},
+	"proxy":                   {"policy", "token", "httplog", "oauthrule"},
 	"store/internal/sqlstore": {"store"},
 	"store/sqlite":            {"store", "store/internal/sqlstore"},
 	"store/postgres":          {"store", "store/internal/sqlstore"},
@@ -104,6 +111,24 @@ func TestDriversStayInTheirBackend(t *testing.T) {
 			if want, ok := owner[imp]; ok && fields[0] != want {
 				t.Errorf("%s imports %s; only %s may", fields[0], imp, want)
 			}
+		}
+	}
+}
+
+// TestLeafUsesOnlyTheStandardLibrary keeps oauthrule importable from every
+// package, policy and token included, without dragging in a module.
+func TestLeafUsesOnlyTheStandardLibrary(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports " "}}`, module+"/oauthrule").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	imports := strings.Fields(string(out))
+	if len(imports) == 0 {
+		t.Fatal("go list found no imports of oauthrule; the test is not looking at it")
+	}
+	for _, imp := range imports {
+		if first, _, _ := strings.Cut(imp, "/"); strings.Contains(first, ".") {
+			t.Errorf("oauthrule imports %s; it may use only the standard library", imp)
 		}
 	}
 }

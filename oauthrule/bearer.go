@@ -1,0 +1,48 @@
+package oauthrule
+
+import "strings"
+
+// BearerToken parses the value of an Authorization header with the
+// Bearer scheme (RFC 6750 §2.1): credentials = "Bearer" 1*SP b64token.
+// bearer reports whether the scheme is Bearer, compared without regard to
+// case (RFC 9110 §11.1); when it is, token is the b64token, or "" when
+// what follows the scheme is not exactly one b64token. It does not
+// allocate.
+func BearerToken(value string) (token string, bearer bool) {
+	scheme, rest, _ := strings.Cut(value, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok := strings.TrimLeft(rest, " ")
+	if !ValidB64Token(tok) {
+		return "", true
+	}
+	return tok, true
+}
+
+// b64tokenChars marks the bytes allowed in a b64token before its "="
+// padding. A fixed table: the check runs over every token on every request.
+var b64tokenChars = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") {
+		t[c] = true
+	}
+	return t
+}()
+
+// ValidB64Token reports whether s matches RFC 6750 §2.1's
+// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func ValidB64Token(s string) bool {
+	n := len(s)
+	for n > 0 && s[n-1] == '=' {
+		n--
+	}
+	if n == 0 {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if !b64tokenChars[s[i]] {
+			return false
+		}
+	}
+	return true
+}
