@@ -89,6 +89,32 @@ func (g Grant) Live() bool { return g.RevokedAt.IsZero() }
 // use costs few writes.
 const GrantTouchInterval = time.Minute
 
+// RefreshToken is an issued refresh token (RFC 6749 §1.5). The token
+// itself is never stored: ID is the hex SHA-256 of what the client holds.
+// Tokens are rotated on every use (RFC 9700 §4.14.2): using one records
+// RotatedAt and stores its successor, and a rotated token presented again
+// is a reuse.
+type RefreshToken struct {
+	ID       string
+	GrantID  string // the grant it was issued from; it works only while that grant is live
+	ClientID string // the client it was issued to, the only one that may use it
+	Subject  string
+	// Scopes are what the token may ask for; a refresh may ask for fewer.
+	Scopes []string
+	// AuthorizationDetails is the RFC 9396 JSON array carried from the
+	// code; nil when not narrowed.
+	AuthorizationDetails []byte
+	AuthTime             time.Time // when the user signed in for the original code
+	CreatedAt            time.Time
+	// ExpiresAt is when this token stops working unused (the idle
+	// lifetime), never after FamilyExpiresAt.
+	ExpiresAt time.Time
+	// FamilyExpiresAt is when the chain of rotations that began with the
+	// code ends, however often it is used (the absolute lifetime).
+	FamilyExpiresAt time.Time
+	RotatedAt       time.Time // zero until used
+}
+
 // Revocation records an access token refused before its expiry, such as
 // the token issued from an authorization code that was later replayed
 // (RFC 9700 §4.2.4), or a whole grant whose every token is refused.
@@ -171,6 +197,22 @@ type Store interface {
 	// an error.
 	TouchGrant(ctx context.Context, id string, at time.Time) error
 
+	// CreateRefreshToken stores a new refresh token; ErrConflict if the ID
+	// exists.
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// RefreshToken returns the refresh token with the given ID, rotated or
+	// not, expired or not, or ErrNotFound.
+	RefreshToken(ctx context.Context, id string) (RefreshToken, error)
+	// RotateRefreshToken uses the refresh token oldID at now and stores
+	// next, its successor, in one transaction: either both happen or
+	// neither. One conditional write decides, so that exactly one of any
+	// number of concurrent callers (also on other instances) succeeds. The
+	// old token must be unrotated, unexpired at now and its grant live;
+	// otherwise nothing changes and the error is ErrConflict when it was
+	// rotated before (a reuse, or a lost race; the stored token tells when)
+	// and ErrNotFound when it is unknown, expired or its grant is not live.
+	RotateRefreshToken(ctx context.Context, oldID string, next RefreshToken, now time.Time) error
+
 	// SaveFederatedUser creates or replaces the profile of u.Subject. Replacing
 	// keeps the stored CreatedAt and takes everything else from u.
 	SaveFederatedUser(ctx context.Context, u FederatedUser) error
@@ -186,9 +228,9 @@ type Store interface {
 	// since lists all in force.
 	Revocations(ctx context.Context, since, now time.Time) ([]Revocation, error)
 
-	// DeleteExpired removes codes and revocations that expired before now
-	// (ExpiresAt at or before now; codes redeemed or not) and returns how
-	// many it removed.
+	// DeleteExpired removes codes, refresh tokens and revocations that
+	// expired before now (ExpiresAt at or before now; codes redeemed or
+	// not, refresh tokens rotated or not) and returns how many it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Close releases the backend's resources.

@@ -113,6 +113,26 @@ var migrations = []migration{
 			`CREATE INDEX revoked_grants_revoked_at ON revoked_grants (revoked_at)`,
 		},
 	},
+	{
+		version: 5,
+		name:    "refresh tokens",
+		stmts: []string{
+			`CREATE TABLE refresh_tokens (
+				id                    TEXT PRIMARY KEY,
+				grant_id              TEXT NOT NULL,
+				client_id             TEXT NOT NULL,
+				subject               TEXT NOT NULL,
+				scopes                TEXT NOT NULL,
+				authorization_details {{blob}},
+				auth_time             BIGINT NOT NULL,
+				created_at            BIGINT NOT NULL,
+				expires_at            BIGINT NOT NULL,
+				family_expires_at     BIGINT NOT NULL,
+				rotated_at            BIGINT
+			)`,
+			`CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at)`,
+		},
+	},
 }
 
 // Migrate brings the schema up to date on conn, one transaction per

@@ -1,0 +1,131 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scopegate/scopegate/store"
+)
+
+const refreshColumns = `id, grant_id, client_id, subject, scopes, authorization_details,
+	auth_time, created_at, expires_at, family_expires_at, rotated_at`
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// CreateRefreshToken stores t, or reports store.ErrConflict if its ID
+// exists.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	if err := s.insertRefresh(ctx, s.db, t); err != nil {
+		return s.errorf("creating refresh token", err)
+	}
+	return nil
+}
+
+func (s *Store) insertRefresh(ctx context.Context, q querier, t store.RefreshToken) error {
+	scopes, err := encodeScopes(t.Scopes)
+	if err != nil {
+		return err
+	}
+	ins := `INSERT INTO refresh_tokens (` + refreshColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	res, err := q.ExecContext(ctx, s.d.rebind(ins), t.ID, t.GrantID, t.ClientID, t.Subject, scopes,
+		nullBytes(t.AuthorizationDetails), toMicros(t.AuthTime), toMicros(t.CreatedAt),
+		toMicros(t.ExpiresAt), toMicros(t.FamilyExpiresAt), toNullMicros(t.RotatedAt))
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// RefreshToken returns the stored token with ID id.
+func (s *Store) RefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
+	t, err := s.readRefresh(ctx, s.db, id)
+	return t, s.readErr("reading refresh token", err)
+}
+
+func (s *Store) readRefresh(ctx context.Context, q querier, id string) (store.RefreshToken, error) {
+	sel := `SELECT ` + refreshColumns + ` FROM refresh_tokens WHERE id = ?`
+	var t store.RefreshToken
+	var scopes string
+	var details []byte
+	var authTime, created, expires, family int64
+	var rotated sql.NullInt64
+	err := q.QueryRowContext(ctx, s.d.rebind(sel), id).Scan(&t.ID, &t.GrantID, &t.ClientID, &t.Subject,
+		&scopes, &details, &authTime, &created, &expires, &family, &rotated)
+	if err != nil {
+		return store.RefreshToken{}, err
+	}
+	if t.Scopes, err = decodeScopes(scopes); err != nil {
+		return store.RefreshToken{}, fmt.Errorf("refresh token %q: %w", id, err)
+	}
+	if len(details) > 0 {
+		t.AuthorizationDetails = details
+	}
+	t.AuthTime, t.CreatedAt = fromMicros(authTime), fromMicros(created)
+	t.ExpiresAt, t.FamilyExpiresAt = fromMicros(expires), fromMicros(family)
+	t.RotatedAt = fromNullMicros(rotated)
+	return t, nil
+}
+
+// RotateRefreshToken marks oldID rotated and stores next in one
+// transaction. The conditional UPDATE alone decides who wins: the database
+// lets exactly one writer move rotated_at from NULL, and only while the
+// grant is live, so a revocation committed first also makes it change
+// nothing. The successor is inserted before the commit: a failure there
+// (or a crash) rolls the rotation back, so the old token still works and
+// no token exists that the store does not know.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) (err error) {
+	const op = "rotating refresh token"
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.errorf(op, err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, ignoreDone(tx.Rollback()))
+		}
+	}()
+	const upd = `UPDATE refresh_tokens SET rotated_at = ?
+		WHERE id = ? AND rotated_at IS NULL AND expires_at > ?
+			AND EXISTS (SELECT 1 FROM grants WHERE grants.id = refresh_tokens.grant_id AND grants.revoked_at IS NULL)`
+	res, err := tx.ExecContext(ctx, s.d.rebind(upd), toMicros(now), oldID, toMicros(now))
+	if err != nil {
+		return s.errorf(op, err)
+	}
+	won, err := res.RowsAffected()
+	if err != nil {
+		return s.errorf(op, err)
+	}
+	if won == 0 {
+		old, err := s.readRefresh(ctx, tx, oldID)
+		switch {
+		case err == nil && !old.RotatedAt.IsZero():
+			return s.errorf(op, store.ErrConflict)
+		case err == nil || errors.Is(err, sql.ErrNoRows):
+			return s.errorf(op, store.ErrNotFound)
+		default:
+			return s.errorf(op, err)
+		}
+	}
+	if err := s.insertRefresh(ctx, tx, next); err != nil {
+		return s.errorf(op+": storing its successor", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.errorf(op+": committing", err)
+	}
+	return nil
+}

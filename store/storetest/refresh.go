@@ -1,0 +1,189 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scopegate/scopegate/store"
+)
+
+// newRefresh returns a refresh token of grant g, issued at base, idle for
+// an hour, in a family that ends after a day.
+func newRefresh(id, grantID string) store.RefreshToken {
+	return store.RefreshToken{
+		ID: id, GrantID: grantID, ClientID: "photo-printer", Subject: "alice",
+		Scopes: []string{"openid", "offline_access", "photos.read"}, AuthTime: base.Add(-time.Minute),
+		CreatedAt: base, ExpiresAt: base.Add(time.Hour), FamilyExpiresAt: base.Add(24 * time.Hour),
+	}
+}
+
+// refreshFixture stores a live grant and one refresh token of it.
+func refreshFixture(t *testing.T, s store.Store) store.RefreshToken {
+	t.Helper()
+	mustSaveGrant(t, s, newGrant("g1", "alice", "photo-printer", "openid", "offline_access", "photos.read"), nil)
+	rt := newRefresh("rt1", "g1")
+	rt.AuthorizationDetails = []byte(`[{"type":"photos","actions":["read"],"identifiers":["7"]}]`)
+	if err := s.CreateRefreshToken(context.Background(), rt); err != nil {
+		t.Fatalf("CreateRefreshToken: %v", err)
+	}
+	return rt
+}
+
+func checkRefresh(t *testing.T, what string, got, want store.RefreshToken) {
+	t.Helper()
+	if got.ID != want.ID || got.GrantID != want.GrantID || got.ClientID != want.ClientID || got.Subject != want.Subject ||
+		string(got.AuthorizationDetails) != string(want.AuthorizationDetails) || (got.AuthorizationDetails == nil) != (want.AuthorizationDetails == nil) {
+		t.Errorf("%s = %+v; want %+v", what, got, want)
+	}
+	checkStrings(t, what+".Scopes", got.Scopes, want.Scopes)
+	checkTime(t, what+".AuthTime", got.AuthTime, want.AuthTime)
+	checkTime(t, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
+	checkTime(t, what+".ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	checkTime(t, what+".FamilyExpiresAt", got.FamilyExpiresAt, want.FamilyExpiresAt)
+	checkOptionalTime(t, what+".RotatedAt", got.RotatedAt, want.RotatedAt)
+}
+
+func testRefreshRotate(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rt := refreshFixture(t, s)
+	if err := s.CreateRefreshToken(ctx, rt); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("second CreateRefreshToken = %v; want ErrConflict", err)
+	}
+	got, err := s.RefreshToken(ctx, "rt1")
+	if err != nil {
+		t.Fatalf("RefreshToken: %v", err)
+	}
+	checkRefresh(t, "stored refresh token", got, rt)
+
+	at := base.Add(10 * time.Minute)
+	next := newRefresh("rt2", "g1")
+	next.CreatedAt, next.ExpiresAt = at, at.Add(time.Hour)
+	if err := s.RotateRefreshToken(ctx, "rt1", next, at); err != nil {
+		t.Fatalf("RotateRefreshToken: %v", err)
+	}
+	got, err = s.RefreshToken(ctx, "rt1")
+	if err != nil {
+		t.Fatalf("RefreshToken(rt1) after rotating: %v", err)
+	}
+	want := rt
+	want.RotatedAt = at
+	checkRefresh(t, "rotated token", got, want)
+	got, err = s.RefreshToken(ctx, "rt2")
+	if err != nil {
+		t.Fatalf("RefreshToken(rt2): %v", err)
+	}
+	checkRefresh(t, "successor", got, next)
+
+	// The rotated token presented again: a reuse, and nothing stored.
+	if err := s.RotateRefreshToken(ctx, "rt1", newRefresh("rt3", "g1"), at.Add(time.Second)); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("rotating a rotated token = %v; want ErrConflict", err)
+	}
+	if _, err := s.RefreshToken(ctx, "rt3"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the successor of a reused token was stored: %v", err)
+	}
+	if err := s.RotateRefreshToken(ctx, "rt2", newRefresh("rt3", "g1"), at.Add(time.Second)); err != nil {
+		t.Errorf("rotating the successor = %v; want nil", err)
+	}
+	if err := s.RotateRefreshToken(ctx, "unknown", newRefresh("rt4", "g1"), at); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("rotating an unknown token = %v; want ErrNotFound", err)
+	}
+	if _, err := s.RefreshToken(ctx, "unknown"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RefreshToken(unknown) = %v; want ErrNotFound", err)
+	}
+}
+
+// testRefreshExpiredOrGrantGone: a token is refused from its ExpiresAt
+// on, and as soon as its grant is revoked or replaced.
+func testRefreshExpiredOrGrantGone(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rt := refreshFixture(t, s)
+	if err := s.RotateRefreshToken(ctx, rt.ID, newRefresh("rt2", "g1"), rt.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("rotating at ExpiresAt = %v; want ErrNotFound", err)
+	}
+	other := newRefresh("rt-other", "g1")
+	if err := s.CreateRefreshToken(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeGrant(ctx, "g1", base); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateRefreshToken(ctx, other.ID, newRefresh("rt3", "g1"), base.Add(time.Second)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("rotating a token of a revoked grant = %v; want ErrNotFound", err)
+	}
+	// Granted again under a new ID: the old grant's tokens stay dead.
+	mustSaveGrant(t, s, newGrant("g2", "alice", "photo-printer", "photos.read"), nil)
+	if err := s.RotateRefreshToken(ctx, other.ID, newRefresh("rt3", "g1"), base.Add(time.Second)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("rotating a token of a replaced grant = %v; want ErrNotFound", err)
+	}
+	if got, err := s.RefreshToken(ctx, other.ID); err != nil || !got.RotatedAt.IsZero() {
+		t.Errorf("refused token = %+v, %v; want it unchanged", got, err)
+	}
+	// DeleteExpired removes refresh tokens at their ExpiresAt.
+	if n, err := s.DeleteExpired(ctx, rt.ExpiresAt); err != nil || n != 2 {
+		t.Errorf("DeleteExpired at the tokens' expiry = %d, %v; want 2", n, err)
+	}
+	if _, err := s.RefreshToken(ctx, rt.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RefreshToken after DeleteExpired = %v; want ErrNotFound", err)
+	}
+}
+
+// testRefreshConcurrentRotate: of many concurrent uses of one token,
+// exactly one rotates it and stores its successor.
+func testRefreshConcurrentRotate(t *testing.T, s store.Store) {
+	const callers = 16
+	refreshFixture(t, s)
+	var wg sync.WaitGroup
+	errs := make([]error, callers)
+	for i := range callers {
+		wg.Go(func() {
+			errs[i] = s.RotateRefreshToken(context.Background(), "rt1", newRefresh(fmt.Sprintf("next-%d", i), "g1"), base.Add(time.Second))
+		})
+	}
+	wg.Wait()
+	winners := 0
+	for i, err := range errs {
+		_, stored := s.RefreshToken(context.Background(), fmt.Sprintf("next-%d", i))
+		switch {
+		case err == nil:
+			winners++
+			if stored != nil {
+				t.Errorf("winner %d's successor is not stored: %v", i, stored)
+			}
+		case errors.Is(err, store.ErrConflict):
+			if !errors.Is(stored, store.ErrNotFound) {
+				t.Errorf("loser %d's successor was stored", i)
+			}
+		default:
+			t.Errorf("caller %d: %v; want nil or ErrConflict", i, err)
+		}
+	}
+	if winners != 1 {
+		t.Errorf("%d of %d concurrent rotations succeeded; want exactly 1", winners, callers)
+	}
+}
+
+// testRefreshCrashBetween: a rotation that fails after marking the old
+// token, here because its successor cannot be stored, leaves nothing
+// half-applied: the old token is still unused and still works.
+func testRefreshCrashBetween(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rt := refreshFixture(t, s)
+	taken := newRefresh("taken", "g1")
+	if err := s.CreateRefreshToken(ctx, taken); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateRefreshToken(ctx, rt.ID, taken, base.Add(time.Second)); err == nil {
+		t.Fatal("rotating into an ID that exists succeeded")
+	}
+	got, err := s.RefreshToken(ctx, rt.ID)
+	if err != nil || !got.RotatedAt.IsZero() {
+		t.Fatalf("old token after a failed rotation = %+v, %v; want it unrotated", got, err)
+	}
+	if err := s.RotateRefreshToken(ctx, rt.ID, newRefresh("rt2", "g1"), base.Add(2*time.Second)); err != nil {
+		t.Errorf("rotating after the failed attempt = %v; want nil", err)
+	}
+}
