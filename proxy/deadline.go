@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"sync"
@@ -103,7 +104,10 @@ func (u *upstream) forwardVia(p http.Handler, w http.ResponseWriter, r *http.Req
 	idle := u.g.bodyIdle
 	rc := http.NewResponseController(w)
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &clientBody{body: r.Body, rc: rc, idle: idle}
+		// Only requests with a body pay for the context value.
+		cb := &clientBody{body: r.Body, rc: rc, idle: idle}
+		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, cb))
+		r.Body = cb
 	}
 	pw := &progressWriter{ResponseWriter: w, rc: rc, idle: idle}
 	p.ServeHTTP(pw, r)
@@ -111,6 +115,23 @@ func (u *upstream) forwardVia(p http.Handler, w http.ResponseWriter, r *http.Req
 		_ = rc.SetWriteDeadline(time.Time{})
 	}
 }
+
+// bodyKey carries a request's *clientBody in its context, to the error
+// handler and ModifyResponse, which see requests ReverseProxy made.
+type bodyKey struct{}
+
+// clientBodyErr is the error the client's request body failed with.
+func clientBodyErr(r *http.Request) error {
+	if cb, ok := r.Context().Value(bodyKey{}).(*clientBody); ok {
+		return cb.readErr()
+	}
+	return nil
+}
+
+// checkClientBody refuses an upstream answer to a request whose body the
+// client failed to send: the upstream saw a truncated request, and may
+// have answered it as if it were whole.
+func checkClientBody(resp *http.Response) error { return clientBodyErr(resp.Request) }
 
 // unwrapRecorder finds the gateway's recorder under the writers forward
 // puts around it.

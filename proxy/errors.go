@@ -40,6 +40,8 @@ var (
 	errNoUpstream    = apiError{status: 500, code: "server_error", description: "internal error", reason: "unknown upstream"}
 	errPanic         = apiError{status: 500, code: "server_error", description: "internal error", reason: "panic"}
 	errBadGateway    = apiError{status: 502, code: "bad_gateway", description: "the upstream could not be reached", reason: "upstream unreachable"}
+	errBadBody       = apiError{status: 400, code: "invalid_request", description: "the request body could not be read", reason: "bad request body"}
+	errBodyTimeout   = apiError{status: 408, code: "request_timeout", description: "the request body stalled", reason: "request body timeout"}
 	errTimeout       = apiError{status: 504, code: "gateway_timeout", description: "the upstream did not answer in time", reason: "upstream timeout"}
 )
 

@@ -66,6 +66,9 @@ var validators = [...]string{"Etag", "Last-Modified", "Content-Md5", "Digest", "
 // filterResponse replaces a list answer by its filtered copy. Any answer
 // it cannot filter safely is an error, which handleError turns into 502.
 func (u *upstream) filterResponse(resp *http.Response) error {
+	if err := checkClientBody(resp); err != nil {
+		return err
+	}
 	job, _ := resp.Request.Context().Value(filterKey{}).(*filterJob)
 	if job == nil {
 		return refuseList("internal error")

@@ -35,7 +35,10 @@ func newReverseProxy(g *Gateway, name string, target *url.URL, passAuth bool, rt
 		Transport:    rt,
 		BufferPool:   pool,
 		ErrorHandler: u.handleError,
-		ErrorLog:     zap.NewStdLog(g.log.Named("reverseproxy")),
+		// An answer to a request whose body broke on the way in is
+		// refused: handleError then blames the client.
+		ModifyResponse: checkClientBody,
+		ErrorLog:       zap.NewStdLog(g.log.Named("reverseproxy")),
 	}
 	u.filterProxy = &httputil.ReverseProxy{
 		Rewrite:        u.rewriteFiltered,
@@ -96,10 +99,14 @@ func (g *Gateway) trustedPeer(remoteAddr string) bool {
 	return false
 }
 
-// handleError maps a failed round trip to 502 or 504, or, when the client
-// has gone, only logs it: that is not a server fault.
+// handleError maps a failed round trip to 502 or 504, a request body the
+// client failed to send to 400 or 408, or, when the client has gone, only
+// logs it: that is not a server fault.
 func (u *upstream) handleError(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+	// A broken request body also cancels the request's context (the server
+	// sees a read error on the connection), so it is looked at first.
+	bodyErr := clientBodyErr(r)
+	if bodyErr == nil && r.Context().Err() != nil && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 		u.g.log.Debug("client gone", zap.String("request_id", httplog.RequestID(r.Context())), zap.String("upstream", u.name))
 		if rec := unwrapRecorder(w); rec != nil {
 			rec.ex.reason = "client gone"
@@ -109,7 +116,15 @@ func (u *upstream) handleError(w http.ResponseWriter, r *http.Request, err error
 	id := errorID(w, r)
 	e := errBadGateway
 	var ne net.Error
-	if fe, ok := isFilterError(err); ok {
+	if bodyErr != nil {
+		// The client's own body broke (malformed chunking, a stall past
+		// the idle timeout, a short body): the client's fault, not the
+		// upstream's, whatever the round trip reported.
+		err, e = bodyErr, errBadBody
+		if errors.As(err, &ne) && ne.Timeout() {
+			e = errBodyTimeout
+		}
+	} else if fe, ok := isFilterError(err); ok {
 		e = listRefused(fe.msg)
 	} else if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		e = errTimeout
