@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/token"
 )
@@ -172,10 +173,10 @@ var identityScopes = []string{"openid", "profile", "email"}
 // checkScopes parses a scope parameter against what the client may ask
 // for. The identity scopes are allowed in the code flow only.
 func (s *Server) checkScopes(c *client, raw string, allowOpenID bool) ([]string, *Error) {
-	if !validScopeString(raw) {
+	requested, ok := oauthrule.ParseScope(raw)
+	if !ok {
 		return nil, oauthErr(codeInvalidScope, "the scope parameter is malformed")
 	}
-	requested := token.ParseScope(raw)
 	if len(requested) == 0 {
 		return nil, oauthErr(codeInvalidScope, "scope is required")
 	}
@@ -300,27 +301,4 @@ func (s *Server) openRequest(v string) *authRequest {
 		return nil
 	}
 	return &req
-}
-
-// validScopeString checks RFC 6749 §3.3 characters and single spaces.
-func validScopeString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != ' ' && (c < 0x21 || c == '"' || c == '\\' || c > 0x7e) {
-			return false
-		}
-	}
-	return true
-}
-
-func validScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= 0x20 || c == '"' || c == '\\' || c > 0x7e {
-			return false
-		}
-	}
-	return true
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/scopegate/scopegate/authserver/pages"
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/token"
 )
@@ -332,7 +333,7 @@ func validateConfig(cfg *Config) error {
 		case sc.Name == "openid":
 			// profile and email may be declared, to word their consent text.
 			add("scope openid is built in and must not be declared")
-		case !validScopeToken(sc.Name):
+		case !oauthrule.ValidScopeToken(sc.Name):
 			add("scope %q is not a valid scope name", sc.Name)
 		}
 		declared[sc.Name] = true

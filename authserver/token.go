@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/token"
 )
@@ -140,7 +141,7 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	}
 	s.touchGrant(r.Context(), ac.GrantID)
 	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
-		Scope: token.FormatScope(ac.Scopes)}
+		Scope: oauthrule.FormatScope(ac.Scopes)}
 	if slices.Contains(ac.Scopes, "openid") {
 		if resp.IDToken, err = s.mintIDToken(r.Context(), c, ac, at, now); err != nil {
 			return nil, err
@@ -182,5 +183,5 @@ func (s *Server) clientCredentialsGrant(r *http.Request, c *client, p url.Values
 	s.audit(r, EventTokenIssued, c.ID, c.ID, zap.String("grant_type", grantClientCredentials),
 		zap.String("jti", jti), zap.Strings("scopes", scopes))
 	return &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
-		Scope: token.FormatScope(scopes)}, nil
+		Scope: oauthrule.FormatScope(scopes)}, nil
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // Defaults and limits for the authserver section.
@@ -60,7 +62,7 @@ func (d *decoder) authServer(n *yaml.Node) AuthServer {
 func (d *decoder) scopes(n *yaml.Node) []Scope {
 	var out []Scope
 	for _, e := range d.entries(n) {
-		if !scopeToken(e.key) {
+		if !oauthrule.ValidScopeToken(e.key) {
 			d.errorf(e.kNode, "invalid scope name %q (no spaces, quotes or backslashes)", e.key)
 			continue
 		}

@@ -94,21 +94,6 @@ func plainEmail(s string) bool {
 	return err == nil && a.Name == "" && a.Address == s
 }
 
-// scopeToken reports whether s is a scope-token of RFC 6749 §3.3:
-// 1*( %x21 / %x23-5B / %x5D-7E ).
-func scopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
 // hexColor accepts "#rgb" and "#rrggbb".
 func hexColor(s string) bool {
 	if len(s) != 4 && len(s) != 7 || s[0] != '#' {

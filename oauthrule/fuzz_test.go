@@ -1,6 +1,7 @@
 package oauthrule_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,6 +47,9 @@ func FuzzParseScope(f *testing.F) {
 		}
 		if got := oauthrule.FormatScope(scopes); strings.ReplaceAll(got, " ", "") != strings.ReplaceAll(s, " ", "") {
 			t.Fatalf("FormatScope(ParseScope(%q)) = %q: more than spaces changed", s, got)
+		}
+		if again, _ := oauthrule.ParseScope(oauthrule.FormatScope(scopes)); !slices.Equal(again, scopes) {
+			t.Fatalf("ParseScope(FormatScope(%q)) = %q", scopes, again)
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // routeHandler marks a ServeMux entry as the route with this index in
@@ -116,7 +118,7 @@ func (c *compiler) checkScopes(r *Route) {
 			at = r.ScopesPos[k]
 		}
 		switch {
-		case !validScope(s):
+		case !oauthrule.ValidScopeToken(s):
 			c.errorf(at, "invalid scope %q: a scope is a non-empty word of printable ASCII without spaces, quotes or backslashes", s)
 		case slices.Contains(r.Scopes[:k], s):
 			c.errorf(at, "duplicate scope %q in route", s)
@@ -128,19 +130,6 @@ func (c *compiler) checkScopes(r *Route) {
 			}
 		}
 	}
-}
-
-// validScope follows RFC 6749 §3.3: scope-token = 1*NQCHAR.
-func validScope(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // register adds pattern to mux, turning ServeMux's panic on an invalid or

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/httplog"
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/token"
 )
@@ -188,7 +189,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 // setIdentity adds the X-Auth-* headers with one allocation for the three
 // value slices (plus the joined scope string).
 func setIdentity(h http.Header, c *token.Claims) {
-	v := [...]string{c.Subject, c.ClientID, token.FormatScope(c.Scopes)}
+	v := [...]string{c.Subject, c.ClientID, oauthrule.FormatScope(c.Scopes)}
 	vals := v[:]
 	h[headerSubject] = vals[0:1:1]
 	h[headerClientID] = vals[1:2:2]

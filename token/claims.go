@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // HeaderType is the JWS "typ" of an access token (RFC 9068 §2.1). The
@@ -84,7 +85,7 @@ func (c Claims) MarshalJSON() ([]byte, error) {
 	w := wireClaims{
 		Issuer: c.Issuer, Subject: c.Subject, Audience: c.Audience,
 		Expiry: c.Expiry.Unix(), IssuedAt: c.IssuedAt.Unix(),
-		ID: c.ID, ClientID: c.ClientID, Scope: FormatScope(c.Scopes), GrantID: c.GrantID,
+		ID: c.ID, ClientID: c.ClientID, Scope: oauthrule.FormatScope(c.Scopes), GrantID: c.GrantID,
 	}
 	if !c.NotBefore.IsZero() {
 		w.NotBefore = c.NotBefore.Unix()
@@ -110,7 +111,7 @@ func (c *Claims) UnmarshalJSON(b []byte) error {
 		Issuer: w.Issuer, Subject: w.Subject, Audience: w.Audience,
 		Expiry: unixOrZero(w.Expiry), IssuedAt: unixOrZero(w.IssuedAt),
 		NotBefore: unixOrZero(w.NotBefore),
-		ID:        w.ID, ClientID: w.ClientID, Scopes: ParseScope(w.Scope),
+		ID:        w.ID, ClientID: w.ClientID, Scopes: scopesOf(w.Scope),
 		GrantID: w.GrantID,
 	}
 	if w.Details != nil && !bytes.Equal(bytes.TrimSpace(w.Details), []byte("null")) {
@@ -133,24 +134,6 @@ func unixOrZero(s int64) time.Time {
 	return time.Unix(s, 0).UTC()
 }
 
-// ParseScope splits an RFC 6749 §3.3 scope string on spaces. Empty
-// elements are dropped; order is kept. Only the ASCII space separates
-// scopes, as the RFC says: a tab or other white space stays inside a scope
-// (which then matches no configured scope) rather than splitting one
-// requested value into two.
-func ParseScope(s string) []string {
-	var scopes []string
-	for f := range strings.SplitSeq(s, " ") {
-		if f != "" {
-			scopes = append(scopes, f)
-		}
-	}
-	return scopes
-}
-
-// FormatScope joins scopes with single spaces.
-func FormatScope(scopes []string) string { return strings.Join(scopes, " ") }
-
 // Missing returns the scopes of required that have does not contain, or nil
 // when it contains them all. It does not allocate when nothing is missing.
 func Missing(have, required []string) []string {
@@ -168,4 +151,12 @@ func Missing(have, required []string) []string {
 		}
 	}
 	return missing
+}
+
+// scopesOf reads the "scope" claim of a signed token (RFC 9068 §2.2.3). An
+// element that is not a scope-token is kept: it matches no route's scope,
+// so it can only deny.
+func scopesOf(claim string) []string {
+	scopes, _ := oauthrule.ParseScope(claim)
+	return scopes
 }

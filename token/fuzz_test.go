@@ -3,7 +3,6 @@ package token_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 
@@ -48,26 +47,6 @@ func FuzzVerify(f *testing.F) {
 		}
 		if len(raw) >= 8 && strings.Contains(te.Reason, raw) {
 			t.Fatalf("Reason %q echoes the input", te.Reason)
-		}
-	})
-}
-
-// FuzzParseScope checks that parsing a formatted scope list gives it back,
-// and that no parsed scope is empty or holds a space.
-func FuzzParseScope(f *testing.F) {
-	for _, seed := range []string{"", " ", "photos.read", "photos.read photos.write", "  a  b ", "a\tb", "openid\u00a0profile"} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		scopes := token.ParseScope(s)
-		for _, sc := range scopes {
-			if sc == "" || strings.Contains(sc, " ") {
-				t.Fatalf("ParseScope(%q) has element %q", s, sc)
-			}
-		}
-		again := token.ParseScope(token.FormatScope(scopes))
-		if !slices.Equal(again, scopes) {
-			t.Fatalf("ParseScope(FormatScope(%q)) = %q; want %q", scopes, again, scopes)
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/scopegate/scopegate/config"
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/token"
 )
@@ -61,7 +62,7 @@ func runExplain(_ context.Context, args []string, stdout io.Writer) error {
 	if err != nil || u.Path == "" && u.RawPath == "" {
 		return fmt.Errorf("URL %q: need an absolute URL or a path starting with /", fs.Arg(1))
 	}
-	return explain(stdout, f, method, u, caller{token: *rawToken, scopes: token.ParseScope(*scopes), sub: *sub, details: details}, time.Now())
+	return explain(stdout, f, method, u, caller{token: *rawToken, scopes: hypotheticalScopes(*scopes), sub: *sub, details: details}, time.Now())
 }
 
 // caller is who explain judges: a token, hypothetical scopes, or nobody.
@@ -87,7 +88,7 @@ func explain(w io.Writer, f *config.File, method string, u *url.URL, c caller, n
 	if c.token != "" {
 		claims, problems := inspectToken(f, c.token, now)
 		fmt.Fprintf(w, "token:    sub=%s client_id=%s iss=%s scopes=[%s] expires=%s\n",
-			claims.Subject, claims.ClientID, claims.Issuer, token.FormatScope(claims.Scopes), claims.Expiry.Format(time.RFC3339))
+			claims.Subject, claims.ClientID, claims.Issuer, oauthrule.FormatScope(claims.Scopes), claims.Expiry.Format(time.RFC3339))
 		fmt.Fprintln(w, "          (explain reads the claims; it does not check the signature)")
 		if len(problems) > 0 {
 			d := f.Policy.Decide(method, host, path, nil, true)
@@ -107,7 +108,7 @@ func explain(w io.Writer, f *config.File, method string, u *url.URL, c caller, n
 		if c.sub != "" {
 			who = "sub=" + c.sub + " "
 		}
-		fmt.Fprintf(w, "caller:   %sscopes=[%s] (hypothetical token)\n", who, token.FormatScope(scopes))
+		fmt.Fprintf(w, "caller:   %sscopes=[%s] (hypothetical token)\n", who, oauthrule.FormatScope(scopes))
 		printItems(w, held)
 	} else {
 		fmt.Fprintln(w, "caller:   no token")
@@ -209,4 +210,10 @@ func decodeSegment(seg string, v any) error {
 		return errors.New("bad base64")
 	}
 	return json.Unmarshal(b, v)
+}
+
+// hypotheticalScopes reads --scopes as a token's scope claim would be read.
+func hypotheticalScopes(s string) []string {
+	scopes, _ := oauthrule.ParseScope(s)
+	return scopes
 }
