@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -305,18 +304,10 @@ func validateConfig(cfg *Config) error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf("authserver: "+format, a...)) }
 
-	u, err := url.Parse(cfg.Issuer)
-	switch {
-	case cfg.Issuer == "":
+	if cfg.Issuer == "" {
 		add("issuer is required")
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "":
-		add("issuer %q must be an http(s) URL without query or fragment", cfg.Issuer)
-	case u.Path != "" || u.RawPath != "" || u.User != nil:
-		// Routes are mounted at the root, and "iss" must equal the
-		// configured string exactly, so "https://x/" would never match.
-		add("issuer %q must have no path, trailing slash or user information", cfg.Issuer)
-	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
-		add("issuer %q must use https unless it is a loopback address", cfg.Issuer)
+	} else if err := oauthrule.CheckIssuer(cfg.Issuer, true); err != nil {
+		add("issuer %q %v", cfg.Issuer, err)
 	}
 	if cfg.Store == nil {
 		add("store is required")

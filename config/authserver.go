@@ -23,8 +23,8 @@ func (d *decoder) authServer(n *yaml.Node) AuthServer {
 	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "resources", "branding", "session_secret")
 	a := AuthServer{Issuer: DefaultIssuer, AccessTokenTTL: DefaultAccessTokenTTL}
 	if t, ok := d.str(f.get("issuer")); ok {
-		if p := issuerProblem(t.value, true); p != "" {
-			d.errorf(t.node, "issuer %s %s", t.quoted(), p)
+		if err := oauthrule.CheckIssuer(t.value, true); err != nil {
+			d.errorf(t.node, "issuer %s %v", t.quoted(), err)
 		}
 		a.Issuer = t.value
 	}

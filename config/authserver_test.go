@@ -4,7 +4,9 @@ import "testing"
 
 func TestIssuer(t *testing.T) {
 	runProblems(t, []problemCase{
-		{name: "https", yaml: "authserver:\n  issuer: https://id.example.com/tenant\n"},
+		{name: "https", yaml: "authserver:\n  issuer: https://id.example.com\n"},
+		{name: "https with port", yaml: "authserver:\n  issuer: https://id.example.com:8443\n"},
+		{name: "upper-case localhost", yaml: "authserver:\n  issuer: http://LOCALHOST:8080\n"},
 		{name: "http on loopback", yaml: "authserver:\n  issuer: \"http://[::1]:8080\"\n"},
 		{
 			name: "http elsewhere",
@@ -19,7 +21,12 @@ func TestIssuer(t *testing.T) {
 		{
 			name: "trailing slash",
 			yaml: "authserver:\n  issuer: https://id.example.com/\n",
-			want: []string{`c.yaml:2:11: issuer "https://id.example.com/" must not end with a slash`},
+			want: []string{`c.yaml:2:11: issuer "https://id.example.com/" must have no path, not even a trailing slash: the endpoints are served at the root`},
+		},
+		{
+			name: "path",
+			yaml: "authserver:\n  issuer: https://id.example.com/tenant\n",
+			want: []string{`c.yaml:2:11: issuer "https://id.example.com/tenant" must have no path, not even a trailing slash: the endpoints are served at the root`},
 		},
 		{
 			name: "query",

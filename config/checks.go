@@ -19,28 +19,6 @@ func loopbackHost(u *url.URL) bool {
 	return strings.EqualFold(h, "localhost") || h == "127.0.0.1" || h == "::1"
 }
 
-// issuerProblem checks an issuer URL. Ours must not end with a slash, so
-// that "iss" and every endpoint URL built from it are unambiguous; other
-// servers' issuers are compared as they publish them.
-func issuerProblem(raw string, ours bool) string {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
-		return "must be an absolute URL such as https://login.example.com"
-	case u.Scheme != "https" && !(u.Scheme == "http" && loopbackHost(u)):
-		return "must use https (http only for localhost, 127.0.0.1 or [::1])"
-	case u.User != nil:
-		return "must not contain userinfo"
-	case u.RawQuery != "" || u.ForceQuery:
-		return "must not have a query"
-	case strings.Contains(raw, "#"):
-		return "must not have a fragment"
-	case ours && strings.HasSuffix(raw, "/"):
-		return "must not end with a slash"
-	}
-	return ""
-}
-
 // redirectURIProblem applies RFC 9700 §2.6 and RFC 8252: https, loopback
 // http for native apps, or a private-use scheme in reverse-domain form.
 func redirectURIProblem(raw string) string {

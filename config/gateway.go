@@ -6,6 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/policy"
 )
 
@@ -62,9 +63,9 @@ func (d *decoder) trustedIssuers(n *yaml.Node, ours string) []TrustedIssuer {
 		var ti TrustedIssuer
 		if t, ok := d.str(d.require(f, "issuer")); ok {
 			first, dup := seen[t.value]
-			switch p := issuerProblem(t.value, false); {
-			case p != "":
-				d.errorf(t.node, "trusted issuer %s %s", t.quoted(), p)
+			switch err := oauthrule.CheckIssuer(t.value, false); {
+			case err != nil:
+				d.errorf(t.node, "trusted issuer %s %v", t.quoted(), err)
 			case dup:
 				d.errorf(t.node, "duplicate trusted issuer %s (first at line %d)", t.quoted(), first.Line)
 			case t.value == ours:
