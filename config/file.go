@@ -139,6 +139,16 @@ type Branding struct {
 type Gateway struct {
 	TrustedIssuers []TrustedIssuer
 	Upstreams      []Upstream // in file order
+	Browser        Browser
+}
+
+// Browser configures the sessions of routes with "login: browser".
+type Browser struct {
+	// SessionLifetime bounds how long after typing a password a person
+	// stays signed in at the gateway.
+	SessionLifetime time.Duration
+	// IdleTimeout ends a session unused for this long.
+	IdleTimeout time.Duration
 }
 
 // TrustedIssuer is another authorization server whose tokens the gateway

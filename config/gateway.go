@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"regexp"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -17,8 +18,9 @@ var upstreamName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // also be listed as a trusted external issuer.
 func (d *decoder) gateway(n *yaml.Node, as AuthServer) (Gateway, *policy.Set) {
 	issuer, scopes := as.Issuer, as.Scopes
-	f := d.mapping(n, "trusted_issuers", "upstreams", "routes")
+	f := d.mapping(n, "trusted_issuers", "upstreams", "routes", "browser")
 	var g Gateway
+	g.Browser = d.browser(f.get("browser"))
 	g.TrustedIssuers = d.trustedIssuers(f.get("trusted_issuers"), issuer)
 	g.Upstreams = d.upstreams(f.get("upstreams"))
 
@@ -123,4 +125,32 @@ func (d *decoder) upstreams(n *yaml.Node) []Upstream {
 func emptyMapping(n *yaml.Node) bool {
 	n = resolve(n)
 	return n == nil || n.Kind == yaml.MappingNode && len(n.Content) == 0
+}
+
+// Defaults of gateway.browser.
+const (
+	DefaultSessionLifetime    = 8 * time.Hour
+	DefaultSessionIdleTimeout = 30 * time.Minute
+)
+
+// browser reads gateway.browser: the session bounds of login: browser routes.
+func (d *decoder) browser(n *yaml.Node) Browser {
+	b := Browser{SessionLifetime: DefaultSessionLifetime, IdleTimeout: DefaultSessionIdleTimeout}
+	f := d.mapping(n, "session_lifetime", "idle_timeout")
+	if v, ok := d.duration(f.get("session_lifetime"), 0); ok {
+		if v <= 0 || v > 30*24*time.Hour {
+			d.errorf(f.get("session_lifetime"), "session_lifetime must be positive and at most 720h")
+		}
+		b.SessionLifetime = v
+	}
+	if v, ok := d.duration(f.get("idle_timeout"), 0); ok {
+		if v <= 0 {
+			d.errorf(f.get("idle_timeout"), "idle_timeout must be positive")
+		}
+		b.IdleTimeout = v
+	}
+	if b.IdleTimeout > b.SessionLifetime && b.SessionLifetime > 0 {
+		d.errorf(orNode(f.get("idle_timeout"), f.get("session_lifetime")), "idle_timeout must not exceed session_lifetime")
+	}
+	return b
 }

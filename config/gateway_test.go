@@ -162,3 +162,23 @@ authserver:
 		},
 	}})
 }
+
+func TestBrowserSessions(t *testing.T) {
+	runProblems(t, []problemCase{
+		{name: "valid", yaml: "gateway:\n  browser:\n    session_lifetime: 12h\n    idle_timeout: 1h\n"},
+		{
+			name: "idle longer than lifetime",
+			yaml: "gateway:\n  browser:\n    session_lifetime: 1h\n    idle_timeout: 2h\n",
+			want: []string{`c.yaml:4:19: idle_timeout must not exceed session_lifetime`},
+		},
+		{
+			name: "bad values",
+			yaml: "gateway:\n  browser:\n    session_lifetime: 0s\n    idle_timeout: soon\n    idle: 1m\n",
+			want: []string{
+				`c.yaml:3:23: session_lifetime must be positive and at most 720h`,
+				`c.yaml:4:19: invalid duration "soon" (use a number with a unit, such as 30s, 10m or 1h)`,
+				`c.yaml:5:5: unknown key "idle" (known keys: session_lifetime, idle_timeout)`,
+			},
+		},
+	})
+}

@@ -72,6 +72,7 @@ func TestDefaults(t *testing.T) {
 		Log:        Log{Level: "info", Format: "json", Access: true},
 		Store:      Store{Driver: "sqlite", DSN: "scopegate.db"},
 		AuthServer: AuthServer{Issuer: "http://localhost:8080", Audience: "http://localhost:8080", AccessTokenTTL: 10 * time.Minute},
+		Gateway:    Gateway{Browser: Browser{SessionLifetime: 8 * time.Hour, IdleTimeout: 30 * time.Minute}},
 	}
 	for _, tc := range []struct{ name, src string }{
 		{"empty file", ""},

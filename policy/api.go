@@ -25,6 +25,13 @@ type Route struct {
 	Upstream string   // name of an upstream
 	Scopes   []string // all of them are required
 	Public   bool     // no token needed
+	// Login is LoginBrowser for a route that serves people with browsers:
+	// a request with neither token nor session that accepts HTML is sent
+	// to sign in instead of getting 401. Empty for API routes.
+	Login string
+	// CSRF is CSRFOrigin when a state-changing request carried by a
+	// session must come from our own origin (Origin, else Referer).
+	CSRF string
 
 	// Item checks (DESIGN.md "Only the photos the user chose"); each is
 	// optional and applies only to tokens narrowed to picked items.
@@ -38,7 +45,15 @@ type Route struct {
 	PatternPos  Position   // the value of "route:"
 	UpstreamPos Position   // the value of "upstream:"
 	ScopesPos   []Position // one per element of Scopes
+	LoginPos    Position   // the value of "login:", if any
+	CSRFPos     Position   // the value of "csrf:", if any
 }
+
+// Values of Route.Login and Route.CSRF.
+const (
+	LoginBrowser = "browser"
+	CSRFOrigin   = "origin"
+)
 
 // Env names what routes may refer to.
 type Env struct {

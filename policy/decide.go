@@ -43,6 +43,9 @@ func (s *Set) DecideFor(method, host, path string, c Caller) Decision {
 	switch {
 	case r.Public:
 		return Decision{Route: r, Allow: true, Status: http.StatusOK, Reason: s.reasons[i]}
+	case !hasToken && r.Login == LoginBrowser:
+		return Decision{Route: r, Status: http.StatusUnauthorized,
+			Reason: fmt.Sprintf("%s; the request has no token or session: a browser asking for HTML is redirected to sign in and then back here, other callers get 401", describe(r))}
 	case !hasToken:
 		return Decision{Route: r, Status: http.StatusUnauthorized,
 			Reason: fmt.Sprintf("%s; the request has no token", describe(r))}
@@ -82,6 +85,9 @@ func (r *Route) Missing(scopes []string) []string {
 // describe says which route matched and what it requires, e.g.
 // `route "GET /photos/{id}" (policy.yaml:12) requires scopes [photos.read]`.
 func describe(r *Route) string {
+	if len(r.Scopes) == 0 {
+		return fmt.Sprintf("route %q (%s:%d) requires a signed-in user and no scope", r.Pattern, r.Pos.File, r.Pos.Line)
+	}
 	return fmt.Sprintf("route %q (%s:%d) requires scopes [%s]", r.Pattern, r.Pos.File, r.Pos.Line, strings.Join(r.Scopes, " "))
 }
 
@@ -90,6 +96,9 @@ func describe(r *Route) string {
 func allowReason(r *Route) string {
 	if r.Public {
 		return fmt.Sprintf("route %q (%s:%d) is public", r.Pattern, r.Pos.File, r.Pos.Line)
+	}
+	if len(r.Scopes) == 0 {
+		return describe(r) + "; the caller is signed in"
 	}
 	return describe(r) + "; the token has them all"
 }

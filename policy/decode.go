@@ -9,7 +9,7 @@ import (
 // routeKeys are the keys a route may have, in the order used for
 // "did you mean" suggestions.
 func routeKeys() []string {
-	return []string{"route", "upstream", "scopes", "public", "resource", "filter", "owner"}
+	return []string{"route", "upstream", "scopes", "public", "resource", "filter", "owner", "login", "csrf"}
 }
 
 // DecodeRoutes decodes the YAML sequence under gateway.routes. file names
@@ -89,12 +89,28 @@ func decodeRoute(file string, n *yaml.Node) (Route, []Diagnostic) {
 			r.Filter = decodeListFilter(file, v, add)
 		case "owner":
 			r.Owner, r.OwnerPos = decodeParam(file, v, "owner", add)
+		case "login":
+			r.Login, r.LoginPos = decodeString(file, v, "login", add)
+			if r.Login != LoginBrowser {
+				if r.Login != "" {
+					add(v, "login must be %q (sign people in with their browser)", LoginBrowser)
+				}
+				accessKnown = false
+			}
+		case "csrf":
+			r.CSRF, r.CSRFPos = decodeString(file, v, "csrf", add)
+			if r.CSRF != CSRFOrigin {
+				if r.CSRF != "" {
+					add(v, "csrf must be %q (state-changing requests must come from this origin)", CSRFOrigin)
+				}
+				accessKnown = false
+			}
 		default:
 			accessKnown = false // a misspelt "scopes" or "public" would mislead the access check
 			if s := Suggest(key, routeKeys()); s != "" {
 				add(k, "unknown key %q in route (did you mean %q?)", key, s)
 			} else {
-				add(k, "unknown key %q in route (want route, upstream, scopes, public, resource, filter or owner)", key)
+				add(k, "unknown key %q in route (want route, upstream, scopes, public, resource, filter, owner, login or csrf)", key)
 			}
 		}
 	}
@@ -110,14 +126,23 @@ func decodeRoute(file string, n *yaml.Node) (Route, []Diagnostic) {
 	return r, diags
 }
 
-// checkAccess enforces default deny: a route says either which scopes it
-// needs or that it is public, never neither and never both.
+// checkAccess enforces default deny: a route says which scopes it needs,
+// or that it needs a signed-in browser user (login: browser, scopes
+// optional), or that it is public; never nothing and never public with
+// more.
 func checkAccess(r *Route) []Diagnostic {
 	switch {
 	case r.Public && len(r.Scopes) > 0:
 		return []Diagnostic{{Pos: r.Pos, Message: "route is public but lists scopes: remove scopes or public: true"}}
-	case !r.Public && len(r.Scopes) == 0:
-		return []Diagnostic{{Pos: r.Pos, Message: "route requires no scope and is not public: add scopes or public: true"}}
+	case !r.Public && len(r.Scopes) == 0 && r.Login == "":
+		return []Diagnostic{{Pos: r.Pos, Message: "route requires no scope and is not public: add scopes, login: browser or public: true"}}
+	case r.Public && r.Login != "":
+		// Signing in to a page anyone may see would only mislead.
+		return []Diagnostic{{Pos: r.LoginPos, Message: "route is public and cannot ask for a sign-in: remove login or public: true"}}
+	case r.CSRF != "" && r.Login == "":
+		// Only a session cookie travels without the caller choosing to
+		// send it; a bearer token cannot be forged across sites.
+		return []Diagnostic{{Pos: r.CSRFPos, Message: "csrf applies to sessions: add login: browser or remove csrf"}}
 	}
 	return nil
 }
