@@ -210,6 +210,18 @@ func (s *Server) continueAuthorization(w http.ResponseWriter, r *http.Request, r
 		s.redirectWithRequest(w, r, "/oauth2/login", req)
 		return
 	}
+	if s.clients[req.ClientID].firstParty {
+		// The user is signing in to this product itself, not handing
+		// access to a third party: there is nothing to consent to. The
+		// grant is still recorded, so that it can be listed and revoked.
+		g, err := s.grantScopes(r.Context(), sess.Username, req.ClientID, req.Scopes)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		s.finishAuthorization(w, r, req, sess, g)
+		return
+	}
 	g, covered, err := s.consentCovers(r, sess.Username, req)
 	if err != nil {
 		s.internalError(w, r, err)

@@ -33,6 +33,7 @@ type client struct {
 	idTokenAlg jose.SignatureAlgorithm
 	// postLogoutURIs are the registered post_logout_redirect_uris.
 	postLogoutURIs []string
+	firstParty     bool // part of this product: no consent page (Client.FirstParty)
 
 	secretMAC  []byte // HMAC of a plaintext secret from the config
 	secretHash []byte // bcrypt hash from the config
@@ -67,6 +68,7 @@ func (sc *secretChecker) register(c Client) *client {
 		ID: c.ID, Name: c.Name, RedirectURIs: c.RedirectURIs, Scopes: c.Scopes,
 		GrantTypes: grantTypesOrDefault(c.GrantTypes),
 		public:     c.Secret == "" && c.SecretHash == "",
+		firstParty: c.FirstParty,
 		idTokenAlg: jose.RS256, postLogoutURIs: c.PostLogoutRedirectURIs,
 	}
 	if c.IDTokenSignedResponseAlg != "" {

@@ -68,6 +68,9 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 
 // endSession signs the browser out. Every way of signing out ends here.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request, sess *session) {
+	if s.onLogout != nil {
+		s.onLogout(w, r)
+	}
 	s.clearSession(w)
 	sub := ""
 	if sess != nil {

@@ -54,6 +54,11 @@ type Client struct {
 	// browser back to, compared exactly (OpenID Connect RP-Initiated
 	// Logout §3.1).
 	PostLogoutRedirectURIs []string
+	// FirstParty marks a client that is part of this product, such as the
+	// gateway signing people in to protected pages: it never shows the
+	// consent page, and ExchangeCode redeems its codes in-process. The
+	// config file cannot set it.
+	FirstParty bool
 }
 
 // Scope is a scope clients may ask for, with the text shown on consent.
@@ -93,6 +98,11 @@ type Config struct {
 	// too. They are recorded in Store either way. New fills it with the
 	// store's revocations still in force; FollowRevocations keeps it current.
 	Revoked *token.RevocationList
+
+	// OnLogout, if set, runs when a browser signs out at /oauth2/logout,
+	// before the response is sent, so that sessions built on this server's
+	// sign-in (the gateway's) end too. It may set cookies on w.
+	OnLogout func(w http.ResponseWriter, r *http.Request)
 
 	// Logger receives the server's logs. If nil, zap.NewNop().
 	Logger *zap.Logger
@@ -146,6 +156,8 @@ type Server struct {
 	credentials map[string][]byte
 	dummyHash   []byte // bcrypt hash compared for unknown users
 
+	onLogout func(w http.ResponseWriter, r *http.Request)
+
 	revoked   *token.RevocationList
 	secrets   *secretChecker
 	logins    *limiter       // failed logins per account and client address
@@ -173,6 +185,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		codeTTL:  cfg.CodeTTL,
 		store:    cfg.Store,
 		revoked:  cfg.Revoked,
+		onLogout: cfg.OnLogout,
 		log:      cfg.Logger,
 		auditLog: cfg.Audit,
 		now:      cfg.Now,
