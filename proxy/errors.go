@@ -35,6 +35,9 @@ var (
 	errQueryToken    = apiError{status: 400, code: "invalid_request", description: "access tokens are not accepted in the query", challenge: true, reason: "token in query"}
 	errMalformed     = apiError{status: 400, code: "invalid_request", description: "malformed Authorization header", challenge: true, reason: "malformed authorization"}
 	errNoToken       = apiError{status: 401, code: "unauthorized", description: "a bearer access token is required", reason: "no token"}
+	errNoSession     = apiError{status: 401, code: "unauthorized", description: "a bearer access token or a sign-in session is required", reason: "no session"}
+	errCrossOrigin   = apiError{status: 403, code: "forbidden", description: "cross-origin request refused", reason: "cross origin"}
+	errNoSessionKeys = apiError{status: 500, code: "server_error", description: "internal error", reason: "sign-in failed"}
 	errKeys          = apiError{status: 503, code: "temporarily_unavailable", description: "token keys are unavailable", reason: "keys unavailable"}
 	errNoVerifier    = apiError{status: 500, code: "server_error", description: "internal error", reason: "no verifier"}
 	errNoUpstream    = apiError{status: 500, code: "server_error", description: "internal error", reason: "unknown upstream"}

@@ -69,7 +69,8 @@ type Config struct {
 	// (never the query), status, duration, route, decision, reason,
 	// upstream, sub, client_id and error_id.
 	AccessLog bool
-	// Now returns the current time, for durations. If nil, time.Now is used.
+	// Now returns the current time, for durations and sessions. If nil,
+	// time.Now is used.
 	Now func() time.Time
 	// FilterLimit bounds, in bytes after decompression, the list answer a
 	// filter route reads for a narrowed token; a larger one is refused
@@ -80,6 +81,13 @@ type Config struct {
 	// closed and the upstream connection freed. If zero,
 	// DefaultBodyIdleTimeout. Bodies may stream for longer in total.
 	BodyIdleTimeout time.Duration
+	// Browser, if set, lets routes with "login: browser" sign people in.
+	// Such a route is refused without it.
+	Browser *BrowserLogin
+	// StripCookies names cookies that never reach a backend, on any route:
+	// the authorization server's sign-in session. The gateway's own
+	// cookies are always removed.
+	StripCookies []string
 }
 
 // Gateway is the gateway handler. It is safe for concurrent use. Its
@@ -95,6 +103,9 @@ type Gateway struct {
 	// filterLimit bounds filtered list answers; see Config.FilterLimit.
 	filterLimit int64
 	bodyIdle    time.Duration
+	browser     *browser // nil without BrowserLogin
+	strip       []string // cookie names removed before forwarding
+	session     string   // name of the session cookie; "" without BrowserLogin
 }
 
 // New checks cfg and builds a Gateway with one ReverseProxy per upstream.
@@ -126,6 +137,16 @@ func New(cfg Config) (*Gateway, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
+	if cfg.Browser != nil {
+		b, err := newBrowser(*cfg.Browser)
+		if err != nil {
+			return nil, err
+		}
+		g.browser, g.session = b, b.sessionName
+	}
+	// Both spellings of our cookies: whichever the scheme, neither is the
+	// backend's business.
+	g.strip = append([]string{sessionCookieBase, signInCookieBase, "__Host-" + sessionCookieBase, "__Host-" + signInCookieBase}, cfg.StripCookies...)
 	pool := newBufferPool(256)
 	for name, u := range cfg.Upstreams {
 		up, err := newUpstream(g, name, u, cfg.Transport, pool)
@@ -151,6 +172,9 @@ func (g *Gateway) checkPolicy(p *policy.Set) error {
 		}
 		if !r.Public && g.verifier == nil {
 			return fmt.Errorf("proxy: route %q needs a token but there is no verifier", r.Pattern)
+		}
+		if r.Login == policy.LoginBrowser && g.browser == nil {
+			return fmt.Errorf("proxy: route %q signs browsers in but browser login is not configured", r.Pattern)
 		}
 	}
 	return nil

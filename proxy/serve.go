@@ -122,6 +122,13 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 		return
 	}
 	ex.upstream = up.name
+	// Our cookies and the server's sign-in never reach a backend, on any
+	// route; the session cookie's values are kept for step 5.
+	var cookieBuf [2]string
+	var sessionCookies []string
+	if len(h["Cookie"]) > 0 {
+		sessionCookies = takeCookies(h, g.session, g.strip, cookieBuf[:0])
+	}
 	if route.Public {
 		ex.decision = "public"
 		up.forward(w, r)
@@ -134,42 +141,54 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 		return
 	}
 	raw, state := bearerToken(h)
+	var claims *token.Claims
+	person := false // a browser session: refusals are pages
 	switch state {
 	case bearerMissing:
-		g.deny(w, r, ex, errNoToken)
-		return
+		if route.Login != policy.LoginBrowser || g.browser == nil {
+			g.deny(w, r, ex, errNoToken)
+			return
+		}
+		// 5b. A browser session instead; without one a person is sent
+		// to sign in and anything else gets 401.
+		if claims, person = g.browserSession(w, r, ex, route, sessionCookies); claims == nil {
+			return
+		}
 	case bearerMalformed:
 		g.deny(w, r, ex, errMalformed)
 		return
 	}
 
 	// 6. Token, then scopes.
-	if g.verifier == nil {
-		g.deny(w, r, ex, errNoVerifier)
-		return
-	}
-	claims, err := g.verifier.Verify(r.Context(), raw)
-	switch {
-	case errors.Is(err, token.ErrKeysUnavailable):
-		g.deny(w, r, ex, errKeys)
-		return
-	case err != nil:
-		g.deny(w, r, ex, invalidToken(err.Error()))
-		return
-	case claims == nil:
-		g.deny(w, r, ex, invalidToken("token refused"))
-		return
+	if claims == nil {
+		if g.verifier == nil {
+			g.deny(w, r, ex, errNoVerifier)
+			return
+		}
+		var err error
+		claims, err = g.verifier.Verify(r.Context(), raw)
+		switch {
+		case errors.Is(err, token.ErrKeysUnavailable):
+			g.deny(w, r, ex, errKeys)
+			return
+		case err != nil:
+			g.deny(w, r, ex, invalidToken(err.Error()))
+			return
+		case claims == nil:
+			g.deny(w, r, ex, invalidToken("token refused"))
+			return
+		}
 	}
 	ex.sub, ex.clientID = claims.Subject, claims.ClientID
 	if route.Missing(claims.Scopes) != nil {
-		g.deny(w, r, ex, insufficientScope(route.Scopes))
+		g.refuse(w, r, ex, insufficientScope(route.Scopes), person)
 		return
 	}
 	// Owner and picked items: a narrowed token holds only what its user
 	// picked, and the backend never sees a request for anything else.
 	if route.Owner != "" || route.Resource != nil {
 		if v := route.CheckItems(path, claims.Subject, claims); v.Deny {
-			g.deny(w, r, ex, itemRefused(v))
+			g.refuse(w, r, ex, itemRefused(v), person)
 			return
 		}
 	}

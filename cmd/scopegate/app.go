@@ -48,6 +48,12 @@ func newApp(ctx context.Context, f *config.File, logger, audit *zap.Logger) (_ *
 	asCfg := authserverConfig(f, st, logger)
 	asCfg.Revoked = revoked
 	asCfg.Audit = audit
+	browser := needsBrowserLogin(f)
+	var gw *proxy.Gateway // set below; logout reaches it only once serving
+	if browser {
+		asCfg.Clients = append(asCfg.Clients, gatewayClient(f))
+		asCfg.OnLogout = endGatewaySession(func() *proxy.Gateway { return gw }, st, logger)
+	}
 	as, err := authserver.New(ctx, asCfg)
 	if err != nil {
 		return nil, fmt.Errorf("authorization server: %w", err)
@@ -56,13 +62,24 @@ func newApp(ctx context.Context, f *config.File, logger, audit *zap.Logger) (_ *
 	if err != nil {
 		return nil, err
 	}
-	gw, err := proxy.New(gatewayConfig(f, verifier, logger))
+	gwCfg := gatewayConfig(f, verifier, logger)
+	gwCfg.StripCookies = as.CookieNames()
+	if browser {
+		if gwCfg.Browser, err = browserLogin(ctx, f, st, as); err != nil {
+			return nil, err
+		}
+		gwCfg.Browser.Revoked = revoked
+	}
+	gw, err = proxy.New(gwCfg)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
 	authMux := http.NewServeMux()
 	as.Mount(authMux)
+	if browser {
+		authMux.Handle("GET "+proxy.CallbackPath, gw.SignInCallback())
+	}
 	reg := prometheus.NewRegistry()
 	m := newMetrics(reg)
 	a := &app{store: st, auth: as, gateway: gw}

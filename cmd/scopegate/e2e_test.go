@@ -80,8 +80,8 @@ func freeLoopbackAddr(t *testing.T) string {
 }
 
 // startInstance writes a config like an operator would and runs serve()
-// with it until the test ends.
-func startInstance(t *testing.T) *instance {
+// with it until the test ends. extraRoutes are appended to the routes.
+func startInstance(t *testing.T, extraRoutes ...string) *instance {
 	t.Helper()
 	rec := &recorder{}
 	backend := httptest.NewServer(rec)
@@ -132,7 +132,7 @@ gateway:
     - route: "GET /status"
       upstream: photos
       public: true
-`, addr, t.TempDir()+"/scopegate.db", inst.issuer, hash, inst.callback, backend.URL)
+`, addr, t.TempDir()+"/scopegate.db", inst.issuer, hash, inst.callback, backend.URL) + strings.Join(extraRoutes, "")
 	env := func(k string) (string, bool) {
 		if k == "PRINTER_SECRET" {
 			return testSecret, true
