@@ -33,8 +33,9 @@ type BrowserLogin struct {
 	// HashKey (at least 32 bytes) and BlockKey (16, 24 or 32) sign and
 	// encrypt the session and sign-in cookies.
 	HashKey, BlockKey []byte
-	// Revoked lists revoked token IDs. A session dies with the token it
-	// was made from: checked on every request.
+	// Revoked lists revoked tokens and grants. A session dies with the
+	// token it was made from and with the user's grant: checked on every
+	// request.
 	Revoked *token.RevocationList
 	// SessionLifetime bounds how long ago the user may have typed a
 	// password for a session to renew; past it they sign in again. If
@@ -142,6 +143,7 @@ type session struct {
 	ClientID string `json:"c"`
 	Scope    string `json:"sc"` // space separated, as in the token
 	TokenID  string `json:"j"`  // the access token's jti: revoking it ends the session
+	GrantID  string `json:"g"`  // the token's gid: revoking the user's grant ends it too
 	Expiry   int64  `json:"e"`  // the access token's exp: the session ends with it
 	SignedIn int64  `json:"a"`  // when this chain of sessions began, for SessionLifetime
 	Seen     int64  `json:"l"`  // last use, for IdleTimeout
@@ -167,7 +169,7 @@ type liveSession struct {
 func (b *browser) check(ls *liveSession, now time.Time) sessionState {
 	t := now.Unix()
 	switch {
-	case b.cfg.Revoked.Contains(ls.s.TokenID):
+	case b.cfg.Revoked.Contains(ls.s.TokenID), ls.s.GrantID != "" && b.cfg.Revoked.GrantRevoked(ls.s.GrantID):
 		return endedSession
 	case t-ls.s.Seen >= int64(b.cfg.IdleTimeout/time.Second), t-ls.s.SignedIn >= int64(b.cfg.SessionLifetime/time.Second):
 		return endedSession
@@ -190,7 +192,8 @@ func (b *browser) read(values []string, now time.Time) (*liveSession, sessionSta
 			if b.sessions.Decode(b.sessionName, v, &s) != nil || s.Subject == "" || s.TokenID == "" {
 				continue
 			}
-			ls = &liveSession{s: s, claims: token.Claims{Subject: s.Subject, ClientID: s.ClientID, Scopes: token.ParseScope(s.Scope)}}
+			ls = &liveSession{s: s, claims: token.Claims{Subject: s.Subject, ClientID: s.ClientID,
+				Scopes: token.ParseScope(s.Scope), ID: s.TokenID, GrantID: s.GrantID}}
 			b.cache.put(v, ls, time.Unix(s.Expiry, 0))
 		}
 		st := b.check(ls, now)

@@ -42,6 +42,7 @@ type browserEnv struct {
 	ttl     time.Duration
 	start   time.Time
 	lastJTI atomic.Value // string: the jti of the last token issued
+	grant   atomic.Value // string: the gid of the tokens issued
 
 	mu         sync.Mutex
 	codes      map[string]pendingCode
@@ -66,6 +67,7 @@ func newBrowserEnv(t *testing.T, tls bool) *browserEnv {
 	e := &browserEnv{t: t, back: newBackend(t), key: tokentest.NewKey(t), revoked: new(token.RevocationList),
 		codes: map[string]pendingCode{}, ttl: 10 * time.Minute}
 	e.user.Store("alice")
+	e.grant.Store("grant-1")
 	e.scopes.Store([]string(nil))
 	e.start = time.Now()
 	e.now.Store(&e.start)
@@ -151,6 +153,7 @@ func (e *browserEnv) exchange(_ *http.Request, code, redirect, verifier string) 
 	c := tokentest.ClaimsAt(e.clock(), e.issuer, testAudience, e.user.Load().(string), scopes...)
 	c.ClientID = gatewayClient
 	c.Expiry = e.clock().Add(e.ttl)
+	c.GrantID = e.grant.Load().(string)
 	e.lastJTI.Store(c.ID)
 	return e.key.Sign(e.t, c), nil
 }
@@ -452,6 +455,10 @@ func TestBrowserSessionEnds(t *testing.T) {
 		}, "login"},
 		{"token revoked", 10 * time.Minute, func(e *browserEnv, _ *http.Client) {
 			e.revoked.Add(e.lastJTI.Load().(string), time.Now().Add(time.Hour))
+		}, "login"},
+		{"grant revoked", 10 * time.Minute, func(e *browserEnv, _ *http.Client) {
+			e.revoked.RevokeGrant("grant-1", time.Now().Add(time.Hour))
+			e.grant.Store("grant-2") // signing in again makes a new grant
 		}, "login"},
 		{"logout", 10 * time.Minute, func(e *browserEnv, c *http.Client) {
 			req := httptest.NewRequest("POST", "/oauth2/logout", nil)

@@ -65,9 +65,8 @@ func (g *Gateway) startSignIn(w http.ResponseWriter, r *http.Request, ex *exchan
 		return
 	}
 	b.setCookie(w, b.signInName, sealed, int(signInLifetime/time.Second))
-	if state != noSession {
-		b.clearCookie(w, b.sessionName)
-	}
+	// An ended session's cookie stays until a new one replaces it, so
+	// that every page asks for the password until the user signs in.
 	ex.reason = "sign in"
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
@@ -158,7 +157,7 @@ func (g *Gateway) signInCallback(w http.ResponseWriter, r *http.Request) {
 	now := g.now()
 	s := session{
 		Subject: claims.Subject, ClientID: claims.ClientID, Scope: token.FormatScope(claims.Scopes),
-		TokenID: claims.ID, Expiry: claims.Expiry.Unix(), SignedIn: now.Unix(), Seen: now.Unix(),
+		TokenID: claims.ID, GrantID: claims.GrantID, Expiry: claims.Expiry.Unix(), SignedIn: now.Unix(), Seen: now.Unix(),
 	}
 	if p.SignedIn != 0 && now.Unix()-p.SignedIn < int64(b.cfg.SessionLifetime/time.Second) {
 		s.SignedIn = p.SignedIn // a silent renewal does not extend the session's life

@@ -6,6 +6,7 @@ import (
 	"net/http/cookiejar"
 	"strings"
 	"testing"
+	"time"
 )
 
 const galleryRoute = `    - route: "GET /gallery/"
@@ -18,6 +19,7 @@ const galleryRoute = `    - route: "GET /gallery/"
 // the exact address, the session's identity forwarded, the cookie never;
 // then logout ends the gateway session too, even for a copied cookie.
 func TestBrowserSignInThroughGateway(t *testing.T) {
+	t.Parallel()
 	inst := startInstance(t, galleryRoute)
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -57,6 +59,26 @@ func TestBrowserSignInThroughGateway(t *testing.T) {
 		t.Errorf("script without session: %d", res.StatusCode)
 	}
 
+	// Removing the sign-in's grant on the account page ends the session.
+	acct := get(c, "/oauth2/account", "text/html")
+	res = submitFormTo(t, c, acct, "/oauth2/account/revoke", nil)
+	res.Body.Close()
+	if res := get(noFollow, "/gallery/", "text/html"); res.StatusCode != http.StatusSeeOther ||
+		!strings.Contains(res.Header.Get("Location"), "prompt=login") {
+		t.Errorf("after the grant was revoked: %d to %q, want a sign-in redirect with prompt=login", res.StatusCode, res.Header.Get("Location"))
+	}
+	// prompt=login asks for a sign-in later than the request, which the
+	// server counts in seconds.
+	time.Sleep(1100 * time.Millisecond)
+	res = get(c, "/gallery/", "text/html")
+	if res.Request.URL.Path != "/oauth2/login" {
+		t.Fatalf("after the grant was revoked: landed on %s, want the login page", res.Request.URL)
+	}
+	res = submitForm(t, c, res, map[string]string{"username": "alice", "password": testPassword})
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Request.URL.Path != "/gallery/" {
+		t.Fatalf("signing in again: %d at %s", res.StatusCode, res.Request.URL)
+	}
 	var copied string
 	for _, ck := range jar.Cookies(res.Request.URL) {
 		if ck.Name == "scopegate_gateway" {
@@ -68,8 +90,8 @@ func TestBrowserSignInThroughGateway(t *testing.T) {
 	}
 
 	// Logout at the authorization server ends the gateway session.
-	acct := get(c, "/oauth2/account", "text/html")
-	res = submitForm(t, c, acct, nil)
+	acct = get(c, "/oauth2/account", "text/html")
+	res = submitFormTo(t, c, acct, "/oauth2/logout", nil)
 	res.Body.Close()
 	if res := get(noFollow, "/gallery/", "text/html"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("after logout: %d, want a sign-in redirect", res.StatusCode)

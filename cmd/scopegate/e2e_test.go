@@ -194,6 +194,13 @@ func browser(callback string) *http.Client {
 // (keeping its hidden fields) and submits it.
 func submitForm(t *testing.T, c *http.Client, resp *http.Response, values map[string]string) *http.Response {
 	t.Helper()
+	return submitFormTo(t, c, resp, "", values)
+}
+
+// submitFormTo is submitForm for the first POST form whose action ends in
+// suffix.
+func submitFormTo(t *testing.T, c *http.Client, resp *http.Response, suffix string, values map[string]string) *http.Response {
+	t.Helper()
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
@@ -207,7 +214,8 @@ func submitForm(t *testing.T, c *http.Client, resp *http.Response, values map[st
 	fields := url.Values{}
 	var walk func(n *html.Node, in bool)
 	walk = func(n *html.Node, in bool) {
-		if n.Type == html.ElementNode && n.Data == "form" && action == "" && strings.EqualFold(getAttr(n, "method"), "post") {
+		if n.Type == html.ElementNode && n.Data == "form" && action == "" && strings.EqualFold(getAttr(n, "method"), "post") &&
+			strings.HasSuffix(getAttr(n, "action"), suffix) {
 			action, in = getAttr(n, "action"), true
 		}
 		if in && n.Type == html.ElementNode && n.Data == "input" && getAttr(n, "name") != "" {
