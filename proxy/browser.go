@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/securecookie"
 	"go.uber.org/zap"
 
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/token"
 )
@@ -192,8 +193,9 @@ func (b *browser) read(values []string, now time.Time) (*liveSession, sessionSta
 			if b.sessions.Decode(b.sessionName, v, &s) != nil || s.Subject == "" || s.TokenID == "" {
 				continue
 			}
+			scopes, _ := oauthrule.ParseScope(s.Scope) // we wrote it from a verified token
 			ls = &liveSession{s: s, claims: token.Claims{Subject: s.Subject, ClientID: s.ClientID,
-				Scopes: token.ParseScope(s.Scope), ID: s.TokenID, GrantID: s.GrantID}}
+				Scopes: scopes, ID: s.TokenID, GrantID: s.GrantID}}
 			b.cache.put(v, ls, time.Unix(s.Expiry, 0))
 		}
 		st := b.check(ls, now)

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/token"
 )
@@ -156,7 +157,7 @@ func (g *Gateway) signInCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	now := g.now()
 	s := session{
-		Subject: claims.Subject, ClientID: claims.ClientID, Scope: token.FormatScope(claims.Scopes),
+		Subject: claims.Subject, ClientID: claims.ClientID, Scope: oauthrule.FormatScope(claims.Scopes),
 		TokenID: claims.ID, GrantID: claims.GrantID, Expiry: claims.Expiry.Unix(), SignedIn: now.Unix(), Seen: now.Unix(),
 	}
 	if p.SignedIn != 0 && now.Unix()-p.SignedIn < int64(b.cfg.SessionLifetime/time.Second) {
