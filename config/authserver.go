@@ -20,7 +20,8 @@ const (
 )
 
 func (d *decoder) authServer(n *yaml.Node) AuthServer {
-	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "resources", "branding", "session_secret")
+	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "resources", "branding", "session_secret",
+		"identity_providers")
 	a := AuthServer{Issuer: DefaultIssuer, AccessTokenTTL: DefaultAccessTokenTTL}
 	if t, ok := d.str(f.get("issuer")); ok {
 		if err := oauthrule.CheckIssuer(t.value, true); err != nil {
@@ -47,6 +48,7 @@ func (d *decoder) authServer(n *yaml.Node) AuthServer {
 	a.Users = users.list
 	a.Clients = d.clients(f.get("clients"), users.byName, a.Scopes)
 	a.Branding = d.branding(f.get("branding"))
+	a.IdentityProviders = d.identityProviders(f.get("identity_providers"), a.Issuer, users.byName, a.Clients)
 	if t, ok := d.str(f.get("session_secret")); ok {
 		// The value is never quoted: it usually comes from the environment.
 		if len(t.value) < MinSessionSecretLength {

@@ -67,6 +67,9 @@ type AuthServer struct {
 	// keys are derived from (at least 32 characters, usually ${VAR}).
 	// Empty: keys are generated once and kept in the store.
 	SessionSecret string
+	// IdentityProviders are upstream OpenID providers offered on the
+	// login page, in file order.
+	IdentityProviders []IdentityProvider
 }
 
 // Resource is one item type of authserver.resources: the scopes narrowed
