@@ -23,11 +23,11 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := pages.AccountData{
-		UserName: s.displayName(sess.Username), RevokeAction: "/oauth2/account/revoke",
+		UserName: s.displayName(r.Context(), sess.Username), RevokeAction: "/oauth2/account/revoke",
 		LogoutAction: "/oauth2/logout", CSRFToken: s.csrfToken(sess),
 	}
-	if u := s.users[sess.Username]; u != nil {
-		d.Email = u.Email
+	if p, _, err := s.userProfile(r.Context(), sess.Username); err == nil {
+		d.Email = p.Email
 	}
 	for _, c := range grants {
 		d.Grants = append(d.Grants, pages.GrantItem{

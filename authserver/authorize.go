@@ -304,13 +304,19 @@ func (s *Server) openRequest(v string) *authRequest {
 	if err := s.pending.Decode(pendingName, v, &req); err != nil {
 		return nil
 	}
-	// The config may have changed since the request was sealed.
-	c, ok := s.clients[req.ClientID]
-	if !ok {
-		return nil
-	}
-	if _, ok := matchRedirectURI(c.RedirectURIs, req.RedirectURI, c.public); !ok {
+	if !s.requestStillValid(&req) {
 		return nil
 	}
 	return &req
+}
+
+// requestStillValid checks a request that travelled through the browser
+// against the config, which may have changed since it was sealed.
+func (s *Server) requestStillValid(req *authRequest) bool {
+	c, ok := s.clients[req.ClientID]
+	if !ok {
+		return false
+	}
+	_, ok = matchRedirectURI(c.RedirectURIs, req.RedirectURI, c.public)
+	return ok
 }

@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"context"
 	"net/http"
 
 	"go.uber.org/zap"
@@ -33,7 +34,7 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 	d := pages.ConsentData{
 		Action: "/oauth2/consent", CSRFToken: s.csrfToken(sess),
 		ClientName: c.Name, ClientID: c.ID, RedirectURI: req.RedirectURI,
-		UserName: s.displayName(sess.Username), Scopes: s.scopeItems(req.Scopes),
+		UserName: s.displayName(r.Context(), sess.Username), Scopes: s.scopeItems(req.Scopes),
 		Hidden: map[string]string{"authz": sealed},
 	}
 	s.pages.Consent(w, http.StatusOK, d)
@@ -94,9 +95,11 @@ func (s *Server) scopeItems(scopes []string) []pages.ScopeItem {
 	return items
 }
 
-func (s *Server) displayName(username string) string {
-	if u := s.users[username]; u != nil && u.Name != "" {
-		return u.Name
+// displayName is the name shown to the signed-in user: the profile name,
+// else the username (or the federated subject).
+func (s *Server) displayName(ctx context.Context, username string) string {
+	if p, _, err := s.userProfile(ctx, username); err == nil && p.Name != "" {
+		return p.Name
 	}
 	return username
 }

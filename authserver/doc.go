@@ -1,9 +1,11 @@
-// Package authserver is scopegate's OAuth 2.0 authorization server with the
-// small OpenID Connect layer that standard client libraries need.
+// Package authserver is scopegate's OAuth 2.0 authorization server and
+// OpenID Provider (Basic and Config profiles of OpenID Connect Core), and
+// the relying party of upstream OpenID providers users may sign in with.
 //
 // It owns the protocol endpoints, the login and consent flow, browser
 // sessions, authorization codes, client authentication, signing keys and
-// the access tokens it mints (RFC 9068 JWTs, ES256). It leaves persistence
+// the tokens it mints: access tokens (RFC 9068 JWTs, always ES256) and ID
+// tokens (RS256, or ES256 for clients that register it). It leaves persistence
 // to [store.Store], HTML to authserver/pages, and token checking at the
 // gateway to package token, which verifies with [Server.KeySet].
 //
@@ -19,7 +21,9 @@
 //	OPTIONS /oauth2/token, /oauth2/userinfo        CORS preflight (no credentials)
 //	GET, POST /oauth2/userinfo                     OIDC userinfo for a bearer access token
 //	GET  /oauth2/account, POST /oauth2/account/revoke  list and revoke granted clients
-//	GET, POST /oauth2/logout                       confirm, then end the browser session
+//	GET, POST /oauth2/logout                       end_session_endpoint (RP-Initiated Logout 1.0) and our sign-out form
+//	POST /oauth2/idp/{id}/start                    "Continue with <provider>": off to the upstream provider
+//	GET  /oauth2/idp/{id}/callback                 back from it: code exchange, ID token checks, session
 //	GET  /oauth2/static/                           CSS and images of the pages
 //
 // The code flow: /authorize checks client, redirect URI, response type,
@@ -42,6 +46,15 @@
 // scope means every scope the client is registered for except openid,
 // which needs a user. There are no
 // refresh tokens and no password grant.
+//
+// Upstream providers (upstream.go, upstream_login.go) are discovered at
+// their first use, never at start, and retried at most every ten seconds
+// while down. state, nonce and the PKCE verifier travel in a securecookie
+// cookie of the browser that started, which the callback deletes; the
+// state is also stored like a code and redeemed once, so a callback works
+// once across instances. Their users get the subject "<id>:<upstream
+// sub>", never a local user's, and their profile is kept in the store,
+// refreshed at every sign-in, for ID tokens and userinfo.
 //
 // Audit log: every security event goes through one helper,
 // s.audit(r, Event…, subject, clientID, extra fields…), which writes one

@@ -54,6 +54,13 @@ type testEnv struct {
 // SQLite file; change adjusts the config before New.
 func newTestServer(t testing.TB, change func(*Config)) *testEnv {
 	t.Helper()
+	return newTestServerOn(t, nil, change)
+}
+
+// newTestServerOn is newTestServer serving on ln (nil: a new loopback
+// listener), for tests that must know the URL before the config.
+func newTestServerOn(t testing.TB, ln net.Listener, change func(*Config)) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "scopegate.db"))
 	if err != nil {
@@ -62,7 +69,12 @@ func newTestServer(t testing.TB, change func(*Config)) *testEnv {
 	t.Cleanup(func() { db.Close() })
 	seedRSAKey(t, db)
 	mux := http.NewServeMux()
-	ts := httptest.NewServer(mux)
+	ts := httptest.NewUnstartedServer(mux)
+	if ln != nil {
+		ts.Listener.Close()
+		ts.Listener = ln
+	}
+	ts.Start()
 	t.Cleanup(ts.Close)
 	core, logs := observer.New(zapcore.DebugLevel)
 	hash := func(pw string) string {
@@ -208,7 +220,11 @@ func (b *browser) submit(p *page, path string, values url.Values) *page {
 	for k, v := range values {
 		f.fields[k] = v
 	}
-	return b.post(f.action, f.fields)
+	action := f.action
+	if u, err := p.url.Parse(action); err == nil && p.url.IsAbs() {
+		action = u.String() // relative to the page, which may be another server's
+	}
+	return b.post(action, f.fields)
 }
 
 // signIn runs an authorization request through login and consent (when

@@ -72,6 +72,10 @@ func (s *Server) renderLogin(w http.ResponseWriter, status int, sess *session, r
 		d.ClientName = s.clients[req.ClientID].Name
 		d.Hidden = map[string]string{"authz": sealed}
 	}
+	d.NoPassword = len(s.users) == 0 && len(s.upstreamOrder) > 0
+	for _, up := range s.upstreamOrder {
+		d.Providers = append(d.Providers, pages.ProviderButton{Name: up.Name, Action: "/oauth2/idp/" + up.ID + "/start"})
+	}
 	s.pages.Login(w, status, d)
 }
 

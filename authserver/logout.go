@@ -198,7 +198,7 @@ func (s *Server) confirmLogout(w http.ResponseWriter, r *http.Request, sess *ses
 		return
 	}
 	d := pages.LogoutData{
-		Action: "/oauth2/logout", CSRFToken: s.csrfToken(sess), UserName: s.displayName(sess.Username),
+		Action: "/oauth2/logout", CSRFToken: s.csrfToken(sess), UserName: s.displayName(r.Context(), sess.Username),
 		RedirectURI: lr.RedirectURI, CancelURL: "/oauth2/account",
 		Hidden: map[string]string{"logout": sealed},
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -102,21 +103,35 @@ func (s *Server) releasedClaims(ctx context.Context, subject string, scopes []st
 	return out, nil
 }
 
-// userProfile returns the profile of a local user from the config, and
-// whether subject is a user at all.
-func (s *Server) userProfile(_ context.Context, subject string) (profileClaims, bool, error) {
-	u := s.users[subject]
-	if u == nil {
+// userProfile returns the profile of subject, and whether it is a user at
+// all: a local user from the config, or a user of a configured identity
+// provider as that provider described them at their latest sign-in.
+func (s *Server) userProfile(ctx context.Context, subject string) (profileClaims, bool, error) {
+	if u := s.users[subject]; u != nil {
+		return profileClaims{Name: u.Name, Email: u.Email, EmailVerified: u.EmailVerified}, true, nil
+	}
+	if s.federatedProvider(subject) == nil {
 		return profileClaims{}, false, nil
 	}
-	return profileClaims{Name: u.Name, Email: u.Email, EmailVerified: u.EmailVerified}, true, nil
+	fu, err := s.store.FederatedUser(ctx, subject)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return profileClaims{}, false, nil
+	case err != nil:
+		return profileClaims{}, false, err
+	}
+	return profileClaims{Name: fu.Name, Email: fu.Email, EmailVerified: fu.EmailVerified}, true, nil
 }
 
 // authMethods is the amr claim (RFC 8176): local users sign in with a
-// password.
+// password; users of an identity provider were authenticated by it
+// ("fed", since RFC 8176 registers no value for federation).
 func (s *Server) authMethods(subject string) []string {
-	if s.users[subject] != nil {
+	switch {
+	case s.users[subject] != nil:
 		return []string{"pwd"}
+	case s.federatedProvider(subject) != nil:
+		return []string{"fed"}
 	}
 	return nil
 }

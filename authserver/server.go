@@ -104,6 +104,12 @@ type Config struct {
 	// sign-in (the gateway's) end too. It may set cookies on w.
 	OnLogout func(w http.ResponseWriter, r *http.Request)
 
+	// IdentityProviders are upstream OpenID providers offered on the login
+	// page. UpstreamHTTPClient talks to them; if nil, a client with a
+	// 5-second timeout.
+	IdentityProviders  []IdentityProvider
+	UpstreamHTTPClient *http.Client
+
 	// Logger receives the server's logs. If nil, zap.NewNop().
 	Logger *zap.Logger
 	// Audit, if not nil, receives one entry per security event (sign-ins,
@@ -170,6 +176,10 @@ type Server struct {
 	hashes *hashGate // bounds concurrent bcrypt comparisons
 	// bcryptCompare is bcrypt.CompareHashAndPassword; tests count calls.
 	bcryptCompare func(hash, password []byte) error
+
+	upstreams     map[string]*upstream // by provider id
+	upstreamOrder []*upstream          // config order, for the login page
+	upstreamHTTP  *http.Client
 }
 
 // New checks cfg, loads or creates the signing key and cookie keys in the
@@ -223,6 +233,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for i := range cfg.Users {
 		u := cfg.Users[i]
 		s.users[canonicalUsername(u.Username)] = &u
+	}
+	s.upstreams = map[string]*upstream{}
+	for _, p := range cfg.IdentityProviders {
+		if p.Name == "" {
+			p.Name = p.ID
+		}
+		if len(p.Scopes) == 0 {
+			p.Scopes = slices.Clone(identityScopes)
+		}
+		up := &upstream{IdentityProvider: p}
+		s.upstreams[p.ID] = up
+		s.upstreamOrder = append(s.upstreamOrder, up)
+	}
+	s.upstreamHTTP = cfg.UpstreamHTTPClient
+	if s.upstreamHTTP == nil {
+		s.upstreamHTTP = upstreamHTTPClient()
 	}
 	var err error
 	if s.secrets, err = newSecretChecker(); err != nil {
@@ -306,6 +332,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /oauth2/account/revoke", page(s.handleRevoke))
 	mux.Handle("GET /oauth2/logout", page(s.handleLogoutPage))
 	mux.Handle("POST /oauth2/logout", page(s.handleLogout))
+	mux.Handle("POST /oauth2/idp/{id}/start", page(s.handleUpstreamStart))
+	mux.Handle("GET /oauth2/idp/{id}/callback", page(s.handleUpstreamCallback))
 	mux.Handle("GET /oauth2/static/", s.bounded(http.StripPrefix("/oauth2/static/", s.pages.Static())))
 }
 
@@ -360,6 +388,7 @@ func validateConfig(cfg *Config) error {
 		errs = append(errs, validateClient(c, declared, usernames, ids)...)
 		ids[c.ID] = true
 	}
+	errs = append(errs, validateProviders(cfg.IdentityProviders, cfg.Issuer, usernames, ids)...)
 	return errors.Join(errs...)
 }
 
@@ -427,4 +456,46 @@ func grantTypesOrDefault(g []string) []string {
 		return []string{grantAuthorizationCode}
 	}
 	return g
+}
+
+// validateProviders checks the identity providers. Their IDs prefix their
+// users' subjects, so no such subject may equal a username or a client ID
+// (RFC 9700 §4.15.1).
+func validateProviders(providers []IdentityProvider, issuer string, usernames, clientIDs map[string]bool) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, p := range providers {
+		add := func(format string, a ...any) {
+			errs = append(errs, fmt.Errorf("authserver: identity provider %q: "+format, append([]any{p.ID}, a...)...))
+		}
+		switch {
+		case p.ID == "" || strings.ContainsAny(p.ID, ":/?#% ") || strings.ToLower(p.ID) != p.ID:
+			add("id must be lower-case letters, digits and dashes")
+		case seen[p.ID]:
+			add("defined twice")
+		}
+		seen[p.ID] = true
+		for name := range usernames {
+			if strings.HasPrefix(name, p.ID+":") {
+				add("username %q starts with %q", name, p.ID+":")
+			}
+		}
+		for id := range clientIDs {
+			if strings.HasPrefix(strings.ToLower(id), p.ID+":") {
+				add("client id %q starts with %q", id, p.ID+":")
+			}
+		}
+		if err := oauthrule.CheckIssuer(p.Issuer, false); err != nil {
+			add("issuer %q %v", p.Issuer, err)
+		} else if strings.TrimSuffix(p.Issuer, "/") == issuer {
+			add("issuer is this server itself")
+		}
+		if p.ClientID == "" {
+			add("client_id is required")
+		}
+		if len(p.Scopes) > 0 && !slices.Contains(p.Scopes, "openid") {
+			add("scopes must include openid")
+		}
+	}
+	return errs
 }

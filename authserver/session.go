@@ -73,6 +73,9 @@ func (s *Server) initCookies(ctx context.Context, hashKey, blockKey []byte) erro
 		mac.Write([]byte(u.PasswordHash))
 		s.credentials[name] = mac.Sum(nil)[:16]
 	}
+	for _, up := range s.upstreams {
+		up.credential = upstreamCredential(credKey, up)
+	}
 	return nil
 }
 
@@ -117,7 +120,7 @@ func (s *Server) readSession(r *http.Request) *session {
 	}
 	if sess.Username != "" {
 		// hmac.Equal(nil, nil) is true, so a missing user is checked apart.
-		want, ok := s.credentials[sess.Username]
+		want, ok := s.credentialFor(sess.Username)
 		if !ok || !hmac.Equal(sess.Credential, want) {
 			return nil
 		}
@@ -138,7 +141,8 @@ func (s *Server) anonymousSession(w http.ResponseWriter, r *http.Request) (*sess
 // startSession replaces whatever session the browser had with a new one
 // for username, under a new ID.
 func (s *Server) startSession(w http.ResponseWriter, username string) (*session, error) {
-	sess := &session{ID: randomToken(32), Username: username, AuthTime: s.now().Unix(), Credential: s.credentials[username]}
+	cred, _ := s.credentialFor(username)
+	sess := &session{ID: randomToken(32), Username: username, AuthTime: s.now().Unix(), Credential: cred}
 	return sess, s.writeSession(w, sess)
 }
 

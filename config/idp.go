@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // IdentityProvider is an upstream OpenID provider users may sign in with.
@@ -54,9 +56,9 @@ func (d *decoder) identityProviders(n *yaml.Node, ours string, users map[string]
 			p.Name = t.value
 		}
 		if t, ok := d.str(d.require(f, "issuer")); ok {
-			switch pr := issuerProblem(t.value, false); {
-			case pr != "":
-				d.errorf(t.node, "identity provider issuer %s %s", t.quoted(), pr)
+			switch err := oauthrule.CheckIssuer(t.value, false); {
+			case err != nil:
+				d.errorf(t.node, "identity provider issuer %s %v", t.quoted(), err)
 			case strings.TrimSuffix(t.value, "/") == ours:
 				d.errorf(t.node, "identity provider issuer %s is this server itself", t.quoted())
 			}
@@ -75,7 +77,7 @@ func (d *decoder) identityProviders(n *yaml.Node, ours string, users map[string]
 		if sn := f.get("scopes"); sn != nil {
 			p.Scopes = nil
 			for _, t := range d.strs(sn) {
-				if !scopeToken(t.value) {
+				if !oauthrule.ValidScopeToken(t.value) {
 					d.errorf(t.node, "invalid scope name %s", t.quoted())
 				}
 				p.Scopes = append(p.Scopes, t.value)

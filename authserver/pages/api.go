@@ -16,6 +16,17 @@ type LoginData struct {
 	Username   string            // kept after a failed attempt
 	Error      string            // e.g. "Incorrect username or password."
 	Hidden     map[string]string // extra hidden fields (e.g. the pending request id)
+	// Providers are upstream sign-in options, each a form posting the
+	// CSRF token and Hidden to Action; NoPassword hides the password form
+	// (no local users).
+	Providers  []ProviderButton
+	NoPassword bool
+}
+
+// ProviderButton is one "Continue with Name" button on the login page.
+type ProviderButton struct {
+	Name   string
+	Action string // POST target, a path on this server
 }
 
 // ScopeItem is one requested scope with its text from the config.

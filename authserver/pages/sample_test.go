@@ -27,6 +27,20 @@ func samples(r *Renderer) map[string]func(http.ResponseWriter) {
 				Hidden: map[string]string{"request_id": "req-42"},
 			})
 		},
+		"login-providers": func(w http.ResponseWriter) {
+			r.Login(w, http.StatusOK, LoginData{
+				Action: "/oauth2/login", CSRFToken: "csrf-123", ClientName: "PrintMyPhotos",
+				Hidden:    map[string]string{"authz": "req-42"},
+				Providers: []ProviderButton{{Name: "Company A", Action: "/oauth2/idp/company-a/start"}},
+			})
+		},
+		"login-providers-only": func(w http.ResponseWriter) {
+			r.Login(w, http.StatusOK, LoginData{
+				Action: "/oauth2/login", CSRFToken: "csrf-123", NoPassword: true,
+				Providers: []ProviderButton{{Name: "Company A", Action: "/oauth2/idp/company-a/start"},
+					{Name: "Photo Drive", Action: "/oauth2/idp/photo-drive/start"}},
+			})
+		},
 		"consent": func(w http.ResponseWriter) {
 			r.Consent(w, http.StatusOK, ConsentData{
 				Action: "/oauth2/consent", CSRFToken: "csrf-123", ClientName: "PrintMyPhotos",

@@ -173,6 +173,11 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 	for _, s := range a.Scopes {
 		cfg.Scopes = append(cfg.Scopes, authserver.Scope{Name: s.Name, Description: s.Description})
 	}
+	for _, p := range a.IdentityProviders {
+		cfg.IdentityProviders = append(cfg.IdentityProviders, authserver.IdentityProvider{
+			ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret, Scopes: p.Scopes,
+		})
+	}
 	return cfg
 }
 
