@@ -83,7 +83,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ClientID:     demo.ClientID,
 		ClientSecret: secret,
 		RedirectURL:  fmt.Sprintf("http://localhost:%d/callback", p.shop),
-		Logger:       logger.Named("printshop"),
+		// Registered as the client's post_logout_redirect_uris in the demo config.
+		PostLogoutURL: fmt.Sprintf("http://localhost:%d/", p.shop),
+		Logger:        logger.Named("printshop"),
 	})
 	if err != nil {
 		apiLn.Close()

@@ -62,15 +62,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestDemoInBrowser walks the demo as a newcomer would, in a real Chromium:
-// PrintMyPhotos → sign in at the drive → consent → back at the shop with the
-// photo list fetched through the gateway → a print order → the upload the
-// token does not allow, refused by the gateway with 403.
-func TestDemoInBrowser(t *testing.T) {
-	t.Parallel() // waits on Chromium or bcrypt; overlaps with the rest
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+// demoBrowser is a running `scopegate demo` and a Chromium to walk it with.
+type demoBrowser struct {
+	ctx      context.Context // the browser's, with a deadline
+	shopURL  string
+	driveURL string
+	stderr   *syncBuffer
+	stdout   *syncBuffer
+	shots    string
+	step     int
+	text     string
+}
+
+// startDemoBrowser runs the demo on free ports and starts Chromium; both stop when the
+// test ends.
+func startDemoBrowser(t *testing.T) *demoBrowser {
+	t.Helper()
 	chromium := chromiumPath(t)
 	shots := os.Getenv("SCOPEGATE_SCREENSHOTS")
 	if shots == "" {
@@ -82,23 +89,18 @@ func TestDemoInBrowser(t *testing.T) {
 	ports := []int{freePort(t), freePort(t), freePort(t), freePort(t)}
 	args := []string{"demo", "-port", strconv.Itoa(ports[0]), "-admin-port", strconv.Itoa(ports[1]),
 		"-api-port", strconv.Itoa(ports[2]), "-shop-port", strconv.Itoa(ports[3])}
-	var stdout, stderr syncBuffer
+	d := &demoBrowser{stdout: &syncBuffer{}, stderr: &syncBuffer{}, shots: shots,
+		shopURL: fmt.Sprintf("http://localhost:%d", ports[3]), driveURL: fmt.Sprintf("http://localhost:%d", ports[0])}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
+	go func() { done <- run(ctx, args, strings.NewReader(""), d.stdout, d.stderr) }()
 	t.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
-			t.Errorf("demo returned %v after Ctrl-C\n%s", err, stderr.String())
+			t.Errorf("demo returned %v after Ctrl-C\n%s", err, d.stderr.String())
 		}
 	})
-	shopURL := fmt.Sprintf("http://localhost:%d", ports[3])
-	waitFor(t, func() bool { return strings.Contains(stdout.String(), shopURL) }, "the demo banner", &stderr)
-	for _, want := range []string{"alice", "alice-photos", "Ctrl-C"} {
-		if !strings.Contains(stdout.String(), want) {
-			t.Errorf("demo banner lacks %q:\n%s", want, stdout.String())
-		}
-	}
+	waitFor(t, func() bool { return strings.Contains(d.stdout.String(), d.shopURL) }, "the demo banner", d.stderr)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
@@ -111,40 +113,64 @@ func TestDemoInBrowser(t *testing.T) {
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
 	bctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
-	defer cancelTimeout()
+	t.Cleanup(cancelTimeout)
+	d.ctx = bctx
+	return d
+}
 
-	step := 0
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			step++
-			png, err := chromedp.FullScreenshot(100)(ctx, tg) // quality 100 gives a PNG
-			if err != nil {
-				return err
-			}
-			path := filepath.Join(shots, fmt.Sprintf("demo-%02d-%s.png", step, name))
-			t.Logf("screenshot: %s", path)
-			return os.WriteFile(path, png, 0o644)
-		})
-	}
-	var text string
-	textOf := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) (err error) {
-			text, err = chromedp.Text(chromedp.CSS(sel))(ctx, tg)
+// shot saves a full-page screenshot named with the step number and name.
+func (d *demoBrowser) shot(t *testing.T, prefix, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		d.step++
+		png, err := chromedp.FullScreenshot(100)(ctx, tg) // quality 100 gives a PNG
+		if err != nil {
 			return err
-		})
+		}
+		path := filepath.Join(d.shots, fmt.Sprintf("%s-%02d-%s.png", prefix, d.step, name))
+		t.Logf("screenshot: %s", path)
+		return os.WriteFile(path, png, 0o644)
+	})
+}
+
+// textOf reads the text of sel for expect.
+func (d *demoBrowser) textOf(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) (err error) {
+		d.text, err = chromedp.Text(chromedp.CSS(sel))(ctx, tg)
+		return err
+	})
+}
+
+func (d *demoBrowser) expect(what, want string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(context.Context, *chromedp.Target) error {
+		if !strings.Contains(d.text, want) {
+			return fmt.Errorf("%s: %q does not contain %q", what, d.text, want)
+		}
+		return nil
+	})
+}
+
+// TestDemoInBrowser walks the demo as a newcomer would, in a real Chromium:
+// PrintMyPhotos → sign in at the drive → consent → back at the shop with the
+// photo list fetched through the gateway → a print order → the upload the
+// token does not allow, refused by the gateway with 403.
+func TestDemoInBrowser(t *testing.T) {
+	t.Parallel() // waits on Chromium or bcrypt; overlaps with the rest
+	if testing.Short() {
+		t.Skip("starts Chromium; skipped with -short")
 	}
-	expect := func(what, want string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(context.Context, *chromedp.Target) error {
-			if !strings.Contains(text, want) {
-				return fmt.Errorf("%s: %q does not contain %q", what, text, want)
-			}
-			return nil
-		})
+	d := startDemoBrowser(t)
+	bctx, shopURL, stdout, stderr := d.ctx, d.shopURL, d.stdout, d.stderr
+	for _, want := range []string{"alice", "alice-photos", "Ctrl-C"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("demo banner lacks %q:\n%s", want, stdout.String())
+		}
 	}
+	shot := func(name string) chromedp.Action[chromedp.Void] { return d.shot(t, "demo", name) }
+	textOf, expect := d.textOf, d.expect
 
 	err := chromedp.Do(bctx,
 		// 1–2: the shop sends the browser to the drive's authorization endpoint.
@@ -187,7 +213,7 @@ func TestDemoInBrowser(t *testing.T) {
 		shot("upload-refused"),
 	)
 	if err != nil {
-		t.Fatalf("browser walk failed at step %d: %v\ndemo log:\n%s", step+1, err, tail(stderr.String(), 40))
+		t.Fatalf("browser walk failed at step %d: %v\ndemo log:\n%s", d.step+1, err, tail(stderr.String(), 40))
 	}
 }
 

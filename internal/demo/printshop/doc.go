@@ -9,4 +9,9 @@
 // session; the browser holds a random session cookie and never sees any of them. Pages
 // explain each of the nine steps of the flow as it happens, because teaching the flow
 // is what the demo is for.
+//
+// "Sign in with Photo Drive" (signin.go) is the other use case, OpenID Connect: the shop
+// has no accounts of its own; it verifies the drive's ID token with go-oidc and greets
+// the user by name, and "Sign out" ends the drive's session through its
+// end_session_endpoint.
 package printshop

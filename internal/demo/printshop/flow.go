@@ -71,8 +71,8 @@ func (s *Shop) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess.mu.Lock()
-	state, verifier := sess.state, sess.verifier
-	sess.state, sess.verifier = "", "" // one use only, whatever the outcome
+	state, verifier, nonce, signingIn := sess.state, sess.verifier, sess.nonce, sess.signingIn
+	sess.state, sess.verifier, sess.nonce, sess.signingIn = "", "", "", false // one use only, whatever the outcome
 	sess.mu.Unlock()
 
 	if state == "" || q.Get("state") != state {
@@ -102,6 +102,13 @@ func (s *Shop) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
+	if e := q.Get("error"); e != "" && signingIn {
+		sess.mu.Lock()
+		sess.flash = "You did not sign in with your Photo Drive: it answered “" + e + "”."
+		sess.mu.Unlock()
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
 	if e := q.Get("error"); e != "" {
 		sess.mu.Lock()
 		sess.flow.returned = now
@@ -124,6 +131,10 @@ func (s *Shop) callback(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, http.StatusBadRequest, messagePage{
 			Title: "Something is missing", Text: "The photo drive sent you back without a code.", Reconnect: true,
 		})
+		return
+	}
+	if signingIn {
+		s.finishSignIn(w, r, code, verifier, nonce)
 		return
 	}
 	ctx := context.WithValue(r.Context(), oauth2.HTTPClient, s.cfg.HTTPClient)

@@ -38,6 +38,7 @@ type page struct {
 	CSRF      string
 	Connected bool
 	Subject   string
+	User      *user // signed in with the photo drive, or nil
 }
 
 // homePage is the landing page before connecting and the shop after.
@@ -101,7 +102,7 @@ func (s *Shop) expired(w http.ResponseWriter, r *http.Request) {
 func (s *Shop) pageFor(sess *session, title string) page {
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
-	p := page{Title: title, CSRF: sess.csrf, Connected: sess.token != nil}
+	p := page{Title: title, CSRF: sess.csrf, Connected: sess.token != nil, User: sess.user}
 	if sess.token != nil {
 		p.Subject = sess.flow.grant.Subject
 	}

@@ -23,8 +23,11 @@ type session struct {
 	csrf     string
 	lastSeen time.Time
 
-	// The pending authorization request: set by /connect, consumed by /callback.
-	state, verifier string
+	// The pending authorization request: set by /connect or /signin, consumed by
+	// /callback. signingIn and nonce belong to a sign-in.
+	state, verifier, nonce string
+	signingIn              bool
+	user                   *user // signed in with the photo drive
 
 	token  *oauth2.Token
 	flow   flowLog

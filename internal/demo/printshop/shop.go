@@ -34,6 +34,10 @@ type Config struct {
 	// HTTPClient makes discovery, token and gateway calls. If nil, a client with a
 	// 15 second timeout is used.
 	HTTPClient *http.Client
+	// PostLogoutURL is where the drive's logout sends the browser back to after "Sign
+	// out" (registered as the client's post_logout_redirect_uris). If empty, signing
+	// out only forgets the shop's session.
+	PostLogoutURL string
 	// Logger receives operational errors, never tokens or codes. If nil, nothing is logged.
 	Logger *zap.Logger
 	// Now is the clock. If nil, time.Now is used.
@@ -45,6 +49,7 @@ type Shop struct {
 	cfg      Config
 	gateway  *url.URL
 	disc     *discovery
+	oidc     oidcProvider
 	sessions *sessions
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
@@ -102,6 +107,8 @@ func New(ctx context.Context, cfg Config) (*Shop, error) {
 	s.mux.HandleFunc("POST /connect", s.connect)
 	s.mux.HandleFunc("GET "+redirect.Path, s.callback)
 	s.mux.HandleFunc("POST /disconnect", s.disconnect)
+	s.mux.HandleFunc("POST /signin", s.signIn)
+	s.mux.HandleFunc("POST /signout", s.signOut)
 	s.mux.HandleFunc("GET /thumb/{id}", s.thumb)
 	s.mux.HandleFunc("POST /order", s.placeOrder)
 	s.mux.HandleFunc("GET /orders/{id}", s.showOrder)
