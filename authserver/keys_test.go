@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/scopegate/scopegate/store"
@@ -101,5 +102,41 @@ func TestRotationFailureKeepsSigning(t *testing.T) {
 	clock.Add(int64((keyRotateBefore - time.Hour - DefaultAccessTokenTTL/2) / time.Second))
 	if k, err := env.srv.keys.signer(ctx, jose.ES256); err == nil {
 		t.Errorf("key about to expire, store down: signer = %s, want an error", k.id)
+	}
+}
+
+// TestRSAKeyRotates: the RS256 key rotates like the ES256 one; the JWKS
+// then publishes both RSA keys, ID tokens are signed with the new one,
+// and go-oidc verifies them through the JWKS alone.
+func TestRSAKeyRotates(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().Unix())
+	env := newTestServer(t, func(c *Config) { c.Now = func() time.Time { return time.Unix(clock.Load(), 0) } })
+	ctx := context.Background()
+	before, err := env.srv.keys.signer(ctx, jose.RS256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64((keyLifetime - keyRotateBefore + time.Hour) / time.Second))
+	after, err := env.srv.keys.signer(ctx, jose.RS256)
+	if err != nil || after.id == before.id || after.alg != jose.RS256 {
+		t.Fatalf("after the rotation: signer %v, %v; want a new RS256 key", after, err)
+	}
+	var set struct{ Keys []struct{ Kid, Alg string } }
+	getJSON(t, env, "/oauth2/jwks", &set)
+	published := map[string]string{}
+	for _, k := range set.Keys {
+		published[k.Kid] = k.Alg
+	}
+	if published[before.id] != "RS256" || published[after.id] != "RS256" {
+		t.Errorf("JWKS %v, want the old and the new RSA key", published)
+	}
+	provider, tok := oidcLogin(t, env, printerID, printerSecret, printerRedir, "openid")
+	raw, _ := tok.Extra("id_token").(string)
+	if kid := jwtHeader(t, raw)["kid"]; kid != after.id {
+		t.Errorf("ID token signed with %v, want the new key %s", kid, after.id)
+	}
+	if _, err := provider.Verifier(&oidc.Config{ClientID: printerID}).Verify(oidc.ClientContext(ctx, env.ts.Client()), raw); err != nil {
+		t.Errorf("go-oidc: %v", err)
 	}
 }
