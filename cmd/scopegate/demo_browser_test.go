@@ -79,6 +79,30 @@ type demoBrowser struct {
 func startDemoBrowser(t *testing.T) *demoBrowser {
 	t.Helper()
 	chromium := chromiumPath(t)
+	d := startDemo(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+	bctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(cancelTimeout)
+	d.ctx = bctx
+	return d
+}
+
+// startDemo runs `scopegate demo` on free ports until the test ends.
+func startDemo(t *testing.T) *demoBrowser {
+	t.Helper()
 	shots := os.Getenv("SCOPEGATE_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -101,24 +125,6 @@ func startDemoBrowser(t *testing.T) *demoBrowser {
 		}
 	})
 	waitFor(t, func() bool { return strings.Contains(d.stdout.String(), d.shopURL) }, "the demo banner", d.stderr)
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(cancelBrowser)
-	bctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
-	t.Cleanup(cancelTimeout)
-	d.ctx = bctx
 	return d
 }
 
