@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // BenchmarkClientCredentials measures client_credentials tokens per second
@@ -61,7 +62,28 @@ func BenchmarkClientCredentials(b *testing.B) {
 //
 //	go test ./authserver -run '^$' -bench AuthCodeFlow -benchmem -cpu 1
 func BenchmarkAuthCodeFlow(b *testing.B) {
-	env := newTestServer(b, func(c *Config) { c.Logger = zap.NewNop(); withESClient(c) })
+	benchmarkAuthCodeFlow(b, bcrypt.MinCost)
+}
+
+// BenchmarkAuthCodeFlowCost12 is BenchmarkAuthCodeFlow with alice's password
+// hashed at cost 12, as `scopegate hash-password` makes them: the login,
+// not the ID token's signature, then sets the pace.
+//
+//	go test ./authserver -run '^$' -bench AuthCodeFlowCost12 -benchtime 20x -cpu 1
+func BenchmarkAuthCodeFlowCost12(b *testing.B) {
+	benchmarkAuthCodeFlow(b, 12)
+}
+
+func benchmarkAuthCodeFlow(b *testing.B, cost int) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(alicePassword), cost)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := newTestServer(b, func(c *Config) {
+		c.Logger = zap.NewNop()
+		withESClient(c)
+		c.Users[0].PasswordHash = string(hash)
+	})
 	for _, tc := range []struct{ name, client, secret, scope string }{
 		{"no-id-token", printerID, printerSecret, "photos.read"},
 		{"id-token-ES256", esClientID, esClientSecret, "openid profile email"},

@@ -16,7 +16,8 @@ import (
 
 // codeFlow runs one complete authorization-code flow as a browser and a
 // client would: authorize, sign in, consent (when asked), then exchange the
-// code with PKCE. Each flow starts with an empty cookie jar; connections
+// code with PKCE. It asks for openid, as OpenID relying parties do, so the
+// exchange also signs an ID token (RS256, the default). Each flow starts with an empty cookie jar; connections
 // come from rt, shared by all flows, so that the phase measures the
 // server rather than TCP connection setup.
 func codeFlow(rt http.RoundTripper, ep endpoints) error {
@@ -37,7 +38,7 @@ func codeFlow(rt http.RoundTripper, ep endpoints) error {
 		"response_type":         {"code"},
 		"client_id":             {benchFlowApp},
 		"redirect_uri":          {benchRedirect},
-		"scope":                 {"photos.read"},
+		"scope":                 {"openid photos.read"},
 		"state":                 {"bench-state"},
 		"code_challenge":        {oauth2.S256ChallengeFromVerifier(verifier)},
 		"code_challenge_method": {"S256"},
