@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/mail"
+	"strconv"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -99,8 +100,16 @@ func (s *Server) handleUpstreamStart(w http.ResponseWriter, r *http.Request) {
 		// Lax: the provider sends the browser back with a top-level GET.
 		SameSite: http.SameSiteLaxMode,
 	})
-	target := s.oauth2Config(up, prov).AuthCodeURL(txn.State, oauth2.S256ChallengeOption(txn.Verifier), oidc.Nonce(txn.Nonce))
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(txn.Verifier), oidc.Nonce(txn.Nonce)}
+	if req != nil && req.PromptLogin {
+		// Our client asked for a fresh sign-in: so do we, or the
+		// provider's session would answer for the user.
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"))
+	}
+	if req != nil && req.HasMaxAge {
+		opts = append(opts, oauth2.SetAuthURLParam("max_age", strconv.FormatInt(req.MaxAge, 10)))
+	}
+	http.Redirect(w, r, s.oauth2Config(up, prov).AuthCodeURL(txn.State, opts...), http.StatusSeeOther)
 }
 
 // handleUpstreamCallback finishes a sign-in at a provider: the state must

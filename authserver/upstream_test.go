@@ -492,3 +492,28 @@ func unb64(s string) []byte {
 	b, _ := base64.RawURLEncoding.DecodeString(s)
 	return b
 }
+
+// TestUpstreamFreshSignIn: when a client asks b for a fresh sign-in
+// (prompt=login, max_age), b asks Company A for one too, instead of letting
+// A's session answer for the user.
+func TestUpstreamFreshSignIn(t *testing.T) {
+	f := newFederation(t, nil)
+	b := newBrowser(t, f.b)
+	q := url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"openid"},
+		"prompt": {"login"}, "max_age": {"0"}}
+	login := b.follow(b.get(f.b.authURL(q)))
+	p := b.submit(login, "/oauth2/idp/"+upstreamID+"/start", nil)
+	loc, err := url.Parse(p.header.Get("Location"))
+	if err != nil || !strings.HasPrefix(loc.String(), f.a.ts.URL+"/oauth2/authorize?") {
+		t.Fatalf("start: status %d Location %q", p.status, p.header.Get("Location"))
+	}
+	if loc.Query().Get("prompt") != "login" || loc.Query().Get("max_age") != "0" {
+		t.Errorf("request to Company A %v, want prompt=login and max_age=0", loc.Query())
+	}
+	// Without them, none is sent.
+	p = b.submit(b.get("/oauth2/login"), "/oauth2/idp/"+upstreamID+"/start", nil)
+	loc, _ = url.Parse(p.header.Get("Location"))
+	if loc.Query().Has("prompt") || loc.Query().Has("max_age") {
+		t.Errorf("plain sign-in sent %v to Company A", loc.Query())
+	}
+}
