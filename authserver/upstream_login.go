@@ -48,8 +48,10 @@ func upstreamStateID(state string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// upstreamStateClient marks those records; no client has this ID.
-const upstreamStateClient = "\x00upstream"
+// upstreamStateClient marks those records: New refuses an empty client ID,
+// so no client can ever be handed one. (Not a NUL byte: PostgreSQL text
+// cannot hold it.)
+const upstreamStateClient = ""
 
 // handleUpstreamStart sends the browser to a provider's authorization
 // endpoint with state, nonce and PKCE bound to a cookie of this browser.
