@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/mail"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -212,8 +214,8 @@ func (s *Server) verifyUpstream(ctx context.Context, up *upstream, txn *upstream
 			return profileClaims{}, "", "ID token at_hash mismatch"
 		}
 	}
-	if idt.Subject == "" || len(idt.Subject) > maxUpstreamSubject {
-		return profileClaims{}, "", "ID token sub missing or too long"
+	if idt.Subject == "" || len(idt.Subject) > maxUpstreamSubject || !plainText(idt.Subject) {
+		return profileClaims{}, "", "ID token sub missing, too long or not plain text"
 	}
 	var c struct {
 		Name              string `json:"name"`
@@ -233,7 +235,7 @@ func (s *Server) verifyUpstream(ctx context.Context, up *upstream, txn *upstream
 	} else {
 		prof.EmailVerified = nil
 	}
-	if len(prof.Name) > maxProfileClaim {
+	if len(prof.Name) > maxProfileClaim || !plainText(prof.Name) {
 		prof.Name = ""
 	}
 	return prof, up.ID + ":" + idt.Subject, ""
@@ -270,6 +272,21 @@ func (s *Server) upstreamDown(w http.ResponseWriter, up *upstream) {
 	}
 	w.Header().Set("Retry-After", "10")
 	s.pageError(w, http.StatusServiceUnavailable, up.Name+" is not available right now", desc)
+}
+
+// plainText reports whether s is UTF-8 without control characters: what
+// a subject or a name may be before it reaches the store (PostgreSQL text
+// cannot hold NUL) and the pages.
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // safeErrorCode keeps an OAuth error code for logs only if it has the

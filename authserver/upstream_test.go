@@ -517,3 +517,16 @@ func TestUpstreamFreshSignIn(t *testing.T) {
 		t.Errorf("plain sign-in sent %v to Company A", loc.Query())
 	}
 }
+
+// TestPlainText: what an upstream subject or name must be before it is
+// stored (PostgreSQL text cannot hold NUL) or shown.
+func TestPlainText(t *testing.T) {
+	for s, want := range map[string]bool{
+		"alice": true, "Ålice Liddell ✓": true, "248289761001": true, "": true,
+		"a\x00b": false, "a\nb": false, "a\x7fb": false, "\xff": false, "a\u0085b": false,
+	} {
+		if got := plainText(s); got != want {
+			t.Errorf("plainText(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
