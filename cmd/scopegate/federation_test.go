@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net"
@@ -34,7 +35,9 @@ type federation struct {
 
 const fedSecret = "drive-at-company-a-0123456789"
 
-func startFederation(t *testing.T) *federation {
+// startFederation starts both servers; the drive's store is driveStore (a
+// store: section body), or a SQLite file when it is empty.
+func startFederation(t *testing.T, driveStore string) *federation {
 	t.Helper()
 	// Company A on another loopback address, so that a browser keeps the two
 	// servers' cookies apart as it would for two hosts.
@@ -76,12 +79,14 @@ authserver:
     product_name: Company A
     accent_color: "#0a7d4f"
 `, addrA, filepath.Join(t.TempDir(), "a.db"), f.companyA, hash, fedSecret, f.drive), nil, nil)
+	if driveStore == "" {
+		driveStore = fmt.Sprintf("  dsn: %q\n", filepath.Join(t.TempDir(), "b.db"))
+	}
 	serveYAML(t, "drive.yaml", fmt.Sprintf(`server:
   listen: %q
   admin_listen: "127.0.0.1:0"
 store:
-  dsn: %q
-authserver:
+%sauthserver:
   issuer: %q
   identity_providers:
     - id: company-a
@@ -107,7 +112,7 @@ gateway:
     - route: "GET /photos/{id}"
       upstream: photos
       scopes: [photos.read]
-`, addrB, filepath.Join(t.TempDir(), "b.db"), f.drive, f.companyA, testSecret, backend.URL),
+`, addrB, driveStore, f.drive, f.companyA, testSecret, backend.URL),
 		map[string]string{"COMPANY_A_SECRET": fedSecret}, f)
 	return f
 }
@@ -154,7 +159,17 @@ func serveYAML(t *testing.T, name, yaml string, env map[string]string, f *federa
 // for "company-a:alice" that the drive's gateway honours like any other, and the
 // audit log records the sign-in with its provider and no secret.
 func TestFederatedUserThroughGateway(t *testing.T) {
-	f := startFederation(t)
+	federatedUserThroughGateway(t, startFederation(t, ""))
+}
+
+// TestFederatedUserThroughGatewayPostgres is the same with the drive on
+// PostgreSQL, where the upstream state and the profile must fit its types.
+func TestFederatedUserThroughGatewayPostgres(t *testing.T) {
+	federatedUserThroughGateway(t, startFederation(t, postgresStore(t)))
+}
+
+func federatedUserThroughGateway(t *testing.T, f *federation) {
+	t.Helper()
 	ctx := context.Background()
 	conf := &oauth2.Config{ClientID: "photo-printer", ClientSecret: testSecret, RedirectURL: "http://127.0.0.1:7/callback",
 		Endpoint: oauth2.Endpoint{AuthURL: f.drive + "/oauth2/authorize", TokenURL: f.drive + "/oauth2/token"},
@@ -209,7 +224,7 @@ func TestFederatedSignInInBrowser(t *testing.T) {
 		t.Skip("starts Chromium; skipped with -short")
 	}
 	chromium := chromiumPath(t)
-	f := startFederation(t)
+	f := startFederation(t, "")
 	shots := os.Getenv("SCOPEGATE_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -284,4 +299,53 @@ func TestFederatedSignInInBrowser(t *testing.T) {
 	if hasPassword != 0 {
 		t.Errorf("the drive has no local users, yet its login page has %d password fields", hasPassword)
 	}
+}
+
+// postgresStore is a store: section for a fresh schema of the test
+// PostgreSQL server, dropped when the test ends. Without
+// SCOPEGATE_TEST_POSTGRES_DSN the test skips, except in CI.
+func postgresStore(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("SCOPEGATE_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		const msg = "SCOPEGATE_TEST_POSTGRES_DSN not set: skipping the PostgreSQL test"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := "scopegate_fed_" + strings.ToLower(randomSecret()[:12])
+	schema = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, schema)
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		admin.Close()
+		t.Fatalf("creating schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	} else {
+		dsn += " search_path=" + schema
+	}
+	return fmt.Sprintf("  driver: postgres\n  dsn: %q\n", strings.ReplaceAll(dsn, "$", "$$"))
 }
