@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"net/mail"
 	"strconv"
+	"time"
 	"unicode"
 	"unicode/utf8"
-	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"go.uber.org/zap"

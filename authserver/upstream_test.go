@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -528,5 +529,41 @@ func TestPlainText(t *testing.T) {
 		if got := plainText(s); got != want {
 			t.Errorf("plainText(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestUpstreamCallbackAcrossInstances: behind a load balancer the callback
+// may reach another instance on the same store. It completes the sign-in
+// there (the cookie keys and the state record are shared), and a replay
+// at the first instance is refused: state is single-use across instances.
+func TestUpstreamCallbackAcrossInstances(t *testing.T) {
+	f := newFederation(t, nil)
+	second := restartedServer(t, f.b, func(c *Config) { c.Logger = nil })
+	mux := http.NewServeMux()
+	second.Mount(mux)
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+
+	b := newBrowser(t, f.b)
+	cb, _ := f.toCallback(t, b)
+	bURL, _ := url.Parse(f.b.ts.URL)
+	cookies := b.c.Jar.Cookies(bURL)
+	send := func(base string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, base+cb.RequestURI(), nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := send(ts.URL); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/oauth2/account" {
+		t.Fatalf("callback at the second instance: status %d Location %q, want 303 to the account page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := send(f.b.ts.URL); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("replay at the first instance: status %d, want 400", resp.StatusCode)
 	}
 }
