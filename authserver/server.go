@@ -180,6 +180,7 @@ type Server struct {
 	upstreams     map[string]*upstream // by provider id
 	upstreamOrder []*upstream          // config order, for the login page
 	upstreamHTTP  *http.Client
+	stateKey      []byte // keys upstreamStateID
 }
 
 // New checks cfg, loads or creates the signing key and cookie keys in the

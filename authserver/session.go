@@ -62,6 +62,7 @@ func (s *Server) initCookies(ctx context.Context, hashKey, blockKey []byte) erro
 	// nonce (maxStateLen each) seals to about 4.4 KB.
 	s.pending = securecookie.New(hashKey, blockKey).MaxAge(int(pendingLifetime / time.Second)).MaxLength(8192)
 	s.csrfKey = subkey(hashKey, "scopegate csrf v1")
+	s.stateKey = subkey(hashKey, "scopegate upstream state v1")
 	// The users are fixed for the process's life, so their fingerprints
 	// are computed once rather than on every session read.
 	credKey := subkey(hashKey, "scopegate session credential v1")

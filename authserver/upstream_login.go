@@ -43,11 +43,13 @@ func (s *Server) upstreamCookieName() string {
 }
 
 // upstreamStateID is the store record that makes a state single-use
-// across instances: it is redeemed like a code at the callback. The
-// prefix keeps it from ever equalling a code's ID.
-func upstreamStateID(state string) string {
-	sum := sha256.Sum256([]byte("scopegate upstream state\x00" + state))
-	return hex.EncodeToString(sum[:])
+// across instances: it is redeemed like a code at the callback. It is keyed
+// (HMAC), unlike a code's plain SHA-256, so that nobody who saw the state
+// can present a "code" whose hash is this record's ID at /oauth2/token.
+func (s *Server) upstreamStateID(state string) string {
+	mac := hmac.New(sha256.New, s.stateKey)
+	mac.Write([]byte(state))
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // upstreamStateClient marks those records: New refuses an empty client ID,
@@ -87,7 +89,7 @@ func (s *Server) handleUpstreamStart(w http.ResponseWriter, r *http.Request) {
 	txn := upstreamTxn{Provider: up.ID, State: randomToken(32), Nonce: randomToken(32),
 		Verifier: oauth2.GenerateVerifier(), Request: req}
 	now := s.now().UTC()
-	rec := store.AuthCode{ID: upstreamStateID(txn.State), ClientID: upstreamStateClient, Subject: up.ID,
+	rec := store.AuthCode{ID: s.upstreamStateID(txn.State), ClientID: upstreamStateClient, Subject: up.ID,
 		CreatedAt: now, ExpiresAt: now.Add(pendingLifetime)}
 	if err := s.store.CreateAuthCode(r.Context(), rec); err != nil {
 		s.internalError(w, r, err)
@@ -134,7 +136,7 @@ func (s *Server) handleUpstreamCallback(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	// Single use across instances, even if the browser kept the cookie.
-	if _, err := s.store.RedeemAuthCode(r.Context(), upstreamStateID(txn.State), s.now().UTC()); err != nil {
+	if _, err := s.store.RedeemAuthCode(r.Context(), s.upstreamStateID(txn.State), s.now().UTC()); err != nil {
 		if !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
 			s.internalError(w, r, err)
 			return

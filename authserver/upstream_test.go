@@ -567,3 +567,23 @@ func TestUpstreamCallbackAcrossInstances(t *testing.T) {
 		t.Errorf("replay at the first instance: status %d, want 400", resp.StatusCode)
 	}
 }
+
+// TestUpstreamStateIsNoCode: the state b sends to Company A is visible in
+// the browser; presented as a code at b's token endpoint, in any form, it
+// neither gets a token nor spends the pending sign-in.
+func TestUpstreamStateIsNoCode(t *testing.T) {
+	f := newFederation(t, nil)
+	b := newBrowser(t, f.b)
+	cb, auth := f.toCallback(t, b)
+	state := auth.Query().Get("state")
+	for _, code := range []string{state, "scopegate upstream state\x00" + state} {
+		res := f.b.callToken(t, tokenCall{form: url.Values{"grant_type": {"authorization_code"}, "code": {code}},
+			basic: []string{printerID, printerSecret}})
+		if res.status != http.StatusBadRequest || res.json["error"] != "invalid_grant" {
+			t.Errorf("state as a code: status %d %v, want invalid_grant", res.status, res.json)
+		}
+	}
+	if p := b.get(cb.String()); p.status != http.StatusSeeOther || !f.signedInAtB(b) {
+		t.Errorf("the sign-in no longer completes: status %d\n%s", p.status, p.body)
+	}
+}
