@@ -72,7 +72,7 @@ func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
 	if !ok {
 		return nil, oauthErr(codeInvalidRequest, "The application is not registered.")
 	}
-	redirect, ok := matchRedirectURI(c.RedirectURIs, p.Get("redirect_uri"), c.public)
+	redirect, ok := oauthrule.MatchRedirectURI(c.RedirectURIs, p.Get("redirect_uri"), c.public)
 	if !ok {
 		return nil, oauthErr(codeInvalidRequest, "The redirect URI is not registered for this application.")
 	}
@@ -317,6 +317,6 @@ func (s *Server) requestStillValid(req *authRequest) bool {
 	if !ok {
 		return false
 	}
-	_, ok = matchRedirectURI(c.RedirectURIs, req.RedirectURI, c.public)
+	_, ok = oauthrule.MatchRedirectURI(c.RedirectURIs, req.RedirectURI, c.public)
 	return ok
 }

@@ -15,9 +15,10 @@ func TestConfigValidation(t *testing.T) {
 		wantErr string
 	}{
 		{"client id equals a username (A.30)", func(c *Config) { c.Clients[2].ID = "Alice" }, `client "Alice": id equals a username`},
-		{"http redirect to a public host (A.6)", func(c *Config) { c.Clients[0].RedirectURIs = []string{"http://printer.example/cb"} }, "not loopback"},
+		{"http redirect to a public host (A.6)", func(c *Config) { c.Clients[0].RedirectURIs = []string{"http://printer.example/cb"} }, "http only with host localhost"},
 		{"redirect with fragment", func(c *Config) { c.Clients[0].RedirectURIs = []string{"https://printer.example/cb#x"} }, "fragment"},
-		{"relative redirect", func(c *Config) { c.Clients[0].RedirectURIs = []string{"/cb"} }, "not an absolute URI"},
+		{"relative redirect", func(c *Config) { c.Clients[0].RedirectURIs = []string{"/cb"} }, "must be an absolute URI"},
+		{"redirect with a scheme that is not reverse-domain", func(c *Config) { c.Clients[0].RedirectURIs = []string{"javascript:alert(1)"} }, "private-use scheme"},
 		{"undeclared scope", func(c *Config) { c.Clients[0].Scopes = []string{"admin"} }, `scope "admin" is not declared`},
 		{"public client with client_credentials", func(c *Config) { c.Clients[1].GrantTypes = []string{"client_credentials"} }, "public client cannot use client_credentials"},
 		{"password grant", func(c *Config) { c.Clients[0].GrantTypes = []string{"password"} }, `grant type "password" is not supported`},

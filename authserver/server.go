@@ -432,13 +432,13 @@ func validateClient(c Client, declared, usernames, ids map[string]bool) []error 
 		}
 	}
 	for _, ru := range c.RedirectURIs {
-		if err := checkRedirectURI(ru); err != nil {
-			add("%v", err)
+		if err := oauthrule.CheckRedirectURI(ru); err != nil {
+			add("redirect URI %q %v", ru, err)
 		}
 	}
 	for _, ru := range c.PostLogoutRedirectURIs {
-		if err := checkRedirectURI(ru); err != nil {
-			add("post-logout %v", err)
+		if err := oauthrule.CheckRedirectURI(ru); err != nil {
+			add("post-logout redirect URI %q %v", ru, err)
 		}
 	}
 	switch c.IDTokenSignedResponseAlg {

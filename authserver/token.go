@@ -113,7 +113,7 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 		return nil, oauthErr(codeInvalidGrant, "redirect_uri does not match the authorization request")
 	}
 	if ac.RedirectURI == "" && p.Has("redirect_uri") {
-		if _, ok := matchRedirectURI(c.RedirectURIs, p.Get("redirect_uri"), c.public); !ok {
+		if _, ok := oauthrule.MatchRedirectURI(c.RedirectURIs, p.Get("redirect_uri"), c.public); !ok {
 			return nil, oauthErr(codeInvalidGrant, "redirect_uri does not match the authorization request")
 		}
 	}

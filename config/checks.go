@@ -12,38 +12,6 @@ import (
 // the value is fine. They quote only what the caller passes as shown, so
 // an expanded secret never reaches a message.
 
-// loopbackHost reports the hosts for which plain http is tolerated: the
-// traffic never leaves the machine (RFC 8252 §7.3, RFC 9700 §2.6).
-func loopbackHost(u *url.URL) bool {
-	h := u.Hostname()
-	return strings.EqualFold(h, "localhost") || h == "127.0.0.1" || h == "::1"
-}
-
-// redirectURIProblem applies RFC 9700 §2.6 and RFC 8252: https, loopback
-// http for native apps, or a private-use scheme in reverse-domain form.
-func redirectURIProblem(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || !u.IsAbs():
-		return "must be an absolute URI"
-	case strings.Contains(raw, "#"):
-		return "must not contain a fragment"
-	case u.User != nil:
-		return "must not contain userinfo"
-	case u.Scheme == "https":
-		if u.Host == "" {
-			return "must name a host"
-		}
-	case u.Scheme == "http":
-		if !loopbackHost(u) {
-			return "may use http only with host localhost, 127.0.0.1 or [::1]; use https"
-		}
-	case !strings.Contains(u.Scheme, "."):
-		return "must use https, loopback http, or a private-use scheme with a dot such as com.example.app:/callback"
-	}
-	return ""
-}
-
 // upstreamURLProblem checks a backend URL.
 func upstreamURLProblem(u *url.URL, raw string) string {
 	switch {

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // Grant types a client may be registered for. The implicit and password
@@ -47,8 +49,8 @@ func (d *decoder) clients(n *yaml.Node, users map[string]*yaml.Node, scopes []Sc
 		c.GrantTypes = d.grantTypes(f, c.Public())
 		uris := f.values["redirect_uris"]
 		for _, t := range d.strs(uris) {
-			if p := redirectURIProblem(t.value); p != "" {
-				d.errorf(t.node, "redirect URI %s %s", t.quoted(), p)
+			if err := oauthrule.CheckRedirectURI(t.value); err != nil {
+				d.errorf(t.node, "redirect URI %s %v", t.quoted(), err)
 			} else if slices.Contains(c.RedirectURIs, t.value) {
 				d.errorf(t.node, "duplicate redirect URI %s", t.quoted())
 			}
@@ -59,8 +61,8 @@ func (d *decoder) clients(n *yaml.Node, users map[string]*yaml.Node, scopes []Sc
 			d.errorf(orNode(uris, f.node), "redirect_uris must list at least one URI for the authorization_code grant")
 		}
 		for _, t := range d.strs(f.get("post_logout_redirect_uris")) {
-			if p := redirectURIProblem(t.value); p != "" {
-				d.errorf(t.node, "post-logout redirect URI %s %s", t.quoted(), p)
+			if err := oauthrule.CheckRedirectURI(t.value); err != nil {
+				d.errorf(t.node, "post-logout redirect URI %s %v", t.quoted(), err)
 			} else if slices.Contains(c.PostLogoutRedirectURIs, t.value) {
 				d.errorf(t.node, "duplicate post-logout redirect URI %s", t.quoted())
 			}

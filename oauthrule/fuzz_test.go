@@ -1,6 +1,7 @@
 package oauthrule_test
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -77,8 +78,12 @@ func FuzzMatchRedirectURI(f *testing.F) {
 		if !anyPort && requested != registered {
 			t.Fatalf("%q matched %q without anyPort", requested, registered)
 		}
-		if requested != registered && !strings.HasPrefix(requested, "http://127.0.0.1") && !strings.HasPrefix(requested, "http://[::1]") {
-			t.Fatalf("%q matched %q but is not a loopback IP URI", requested, registered)
+		if requested == registered {
+			return
+		}
+		u, err := url.Parse(requested)
+		if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" && u.Hostname() != "::1" || u.User != nil {
+			t.Fatalf("%q matched %q but is not an http loopback IP URI (%v)", requested, registered, err)
 		}
 	})
 }

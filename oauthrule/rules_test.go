@@ -146,6 +146,9 @@ func TestMatchRedirectURI(t *testing.T) {
 		{"http://127.0.0.1:1234567/native", true, "", false},
 		{"http://127.0.0.1.evil/native", true, "", false},
 		{"http://localhost:5000/native", true, "", false},
+		{"http://127.0.0.1:9native", true, "", false},
+		{"http://127.0.0.1:8080@evil.example/native", true, "", false},
+		{"http://[::1]:5000/n?x=2", true, "", false},
 		{"", false, "", false},
 	}
 	for _, tc := range tests {
