@@ -15,6 +15,10 @@ func TestConfigValidation(t *testing.T) {
 		wantErr string
 	}{
 		{"client id equals a username (A.30)", func(c *Config) { c.Clients[2].ID = "Alice" }, `client "Alice": id equals a username`},
+		{"username with trailing space", func(c *Config) {
+			c.Users = append(c.Users, User{Username: "alice ", PasswordHash: c.Users[0].PasswordHash})
+		}, "must not start or end with white space"},
+		{"client id with a line break", func(c *Config) { c.Clients[0].ID = "printer\r\nX-Evil: 1" }, "control characters"},
 		{"http redirect to a public host (A.6)", func(c *Config) { c.Clients[0].RedirectURIs = []string{"http://printer.example/cb"} }, "http only with host localhost"},
 		{"redirect with fragment", func(c *Config) { c.Clients[0].RedirectURIs = []string{"https://printer.example/cb#x"} }, "fragment"},
 		{"relative redirect", func(c *Config) { c.Clients[0].RedirectURIs = []string{"/cb"} }, "must be an absolute URI"},

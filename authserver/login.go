@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/authserver/pages"
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 const (
@@ -111,7 +112,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, "", msgBadLogin)
 		return
 	}
-	account := canonicalUsername(username)
+	account := oauthrule.CanonicalUsername(username)
 	if !s.reserveLogin(account, addr) {
 		s.log.Warn("login rate limited", zap.String("remote_addr", r.RemoteAddr))
 		s.audit(r, EventLoginBlocked, account, requestClient(req))
@@ -138,7 +139,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.logins.reset(pairKey(account, addr))
 	// A new session ID at every login: a planted cookie never becomes a
 	// signed-in session (session fixation).
-	sess, err = s.startSession(w, canonicalUsername(u.Username))
+	sess, err = s.startSession(w, oauthrule.CanonicalUsername(u.Username))
 	if err != nil {
 		s.internalError(w, r, err)
 		return

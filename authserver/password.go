@@ -3,14 +3,11 @@ package authserver
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"golang.org/x/crypto/bcrypt"
-)
 
-// canonicalUsername is the form usernames are looked up and rate limited
-// under, so "Alice " and "alice" count as one account.
-func canonicalUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+	"github.com/scopegate/scopegate/oauthrule"
+)
 
 // dummyPasswordHash returns a hash with the highest cost among the users'
 // hashes (bcrypt's default without users), compared for unknown usernames
@@ -36,7 +33,7 @@ func dummyPasswordHash(users []User) ([]byte, error) {
 // runs one bcrypt comparison, also for unknown users; busy reports that the
 // hash gate was full and nothing was compared.
 func (s *Server) checkPassword(ctx context.Context, username, password string) (u *User, busy bool) {
-	u = s.users[canonicalUsername(username)]
+	u = s.users[oauthrule.CanonicalUsername(username)]
 	hash := s.dummyHash
 	if u != nil {
 		hash = []byte(u.PasswordHash)

@@ -233,7 +233,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	for i := range cfg.Users {
 		u := cfg.Users[i]
-		s.users[canonicalUsername(u.Username)] = &u
+		s.users[oauthrule.CanonicalUsername(u.Username)] = &u
 	}
 	s.upstreams = map[string]*upstream{}
 	for _, p := range cfg.IdentityProviders {
@@ -373,10 +373,12 @@ func validateConfig(cfg *Config) error {
 	}
 	usernames := map[string]bool{}
 	for _, usr := range cfg.Users {
-		c := canonicalUsername(usr.Username)
+		c := oauthrule.CanonicalUsername(usr.Username)
 		switch {
 		case c == "":
 			add("a user has no username")
+		case oauthrule.CheckIdentifier(usr.Username) != nil:
+			add("username %q %v", usr.Username, oauthrule.CheckIdentifier(usr.Username))
 		case usernames[c]:
 			add("user %q is defined twice", usr.Username)
 		case !strings.HasPrefix(usr.PasswordHash, "$2"):
@@ -401,9 +403,11 @@ func validateClient(c Client, declared, usernames, ids map[string]bool) []error 
 	switch {
 	case c.ID == "":
 		add("id is required")
+	case oauthrule.CheckIdentifier(c.ID) != nil:
+		add("id %v", oauthrule.CheckIdentifier(c.ID))
 	case ids[c.ID]:
 		add("defined twice")
-	case usernames[canonicalUsername(c.ID)]:
+	case usernames[oauthrule.CanonicalUsername(c.ID)]:
 		// RFC 9700 §4.15.1: "sub" of client_credentials tokens is the client
 		// id, so it must never name a user.
 		add("id equals a username")

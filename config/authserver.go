@@ -102,10 +102,10 @@ func (d *decoder) users(n *yaml.Node) userSet {
 		}
 		var u User
 		if t, ok := d.str(d.require(f, "username")); ok {
-			key := strings.ToLower(t.value)
+			key := oauthrule.CanonicalUsername(t.value)
 			switch first, dup := s.byName[key]; {
-			case strings.TrimSpace(t.value) == "":
-				d.errorf(t.node, "username must not be empty")
+			case oauthrule.CheckIdentifier(t.value) != nil:
+				d.errorf(t.node, "username %s %v", t.quoted(), oauthrule.CheckIdentifier(t.value))
 			case dup:
 				d.errorf(t.node, "duplicate username %s (first at line %d; usernames ignore case)", t.quoted(), first.Line)
 			default:

@@ -98,7 +98,17 @@ func TestUsers(t *testing.T) {
 		{
 			name: "empty username",
 			yaml: "authserver:\n  users:\n" + user(`""`, ""),
-			want: []string{`c.yaml:3:17: username must not be empty`},
+			want: []string{`c.yaml:3:17: username "" must not be empty`},
+		},
+		{
+			name: "trailing space beside the plain name",
+			yaml: "authserver:\n  users:\n" + user(`"alice "`, "") + user("alice", ""),
+			want: []string{`c.yaml:3:17: username "alice " must not start or end with white space`},
+		},
+		{
+			name: "line break",
+			yaml: "authserver:\n  users:\n" + user(`"ali\r\nce"`, ""),
+			want: []string{`c.yaml:3:17: username "ali\r\nce" must not contain control characters such as line breaks or tabs`},
 		},
 		{
 			name: "duplicate ignoring case",

@@ -2,7 +2,6 @@ package config
 
 import (
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -90,8 +89,8 @@ func (d *decoder) clients(n *yaml.Node, users map[string]*yaml.Node, scopes []Sc
 // both end up in a token's sub, and must never be mistaken for each other
 // (RFC 9700 §4.15.1).
 func (d *decoder) clientID(t text, ids, users map[string]*yaml.Node) {
-	if t.value == "" {
-		d.errorf(t.node, "client id must not be empty")
+	if err := oauthrule.CheckIdentifier(t.value); err != nil {
+		d.errorf(t.node, "client id %s %v", t.quoted(), err)
 		return
 	}
 	if first, dup := ids[t.value]; dup {
@@ -99,7 +98,7 @@ func (d *decoder) clientID(t text, ids, users map[string]*yaml.Node) {
 		return
 	}
 	ids[t.value] = t.node
-	if u, clash := users[strings.ToLower(t.value)]; clash {
+	if u, clash := users[oauthrule.CanonicalUsername(t.value)]; clash {
 		d.errorf(t.node, "client id %s equals the username at line %d: token subjects would collide", t.quoted(), u.Line)
 	}
 }

@@ -22,7 +22,7 @@ func TestClients(t *testing.T) {
 		{
 			name: "empty id",
 			yaml: clientsHead + "    - {id: \"\", redirect_uris: [\"https://p.example/cb\"]}\n",
-			want: []string{`c.yaml:8:12: client id must not be empty`},
+			want: []string{`c.yaml:8:12: client id "" must not be empty`},
 		},
 		{
 			name: "duplicate id",

@@ -101,7 +101,7 @@ func (d *decoder) subjectClash(t text, users map[string]*yaml.Node, clients []Cl
 		}
 	}
 	for _, c := range clients {
-		if strings.HasPrefix(strings.ToLower(c.ID), prefix) {
+		if strings.HasPrefix(oauthrule.CanonicalUsername(c.ID), prefix) {
 			d.errorf(t.node, "identity provider id %s: client id %q starts with %q, so subjects could collide", t.quoted(), c.ID, prefix)
 		}
 	}
