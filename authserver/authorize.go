@@ -101,7 +101,7 @@ func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
 	case rt != "code":
 		return req, oauthErr(codeUnsupportedResponseType, "only response_type=code is supported")
 	}
-	if !c.allowsGrant(grantAuthorizationCode) {
+	if !c.allowsGrant(oauthrule.GrantAuthorizationCode) {
 		return req, oauthErr(codeUnauthorizedClient, "the client may not use the authorization code grant")
 	}
 	if rm := p.Get("response_mode"); rm != "" && rm != "query" {

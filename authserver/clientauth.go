@@ -14,12 +14,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// Grant types this server implements.
-const (
-	grantAuthorizationCode = "authorization_code"
-	grantClientCredentials = "client_credentials"
-)
-
 // client is a registered client as the server keeps it: no plaintext
 // secret, only a bcrypt hash or a keyed hash.
 type client struct {

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // metadata is the RFC 8414 / OpenID Connect Discovery document. Every
@@ -45,7 +47,7 @@ func (s *Server) metadata() metadata {
 		ScopesSupported:                   slices.Clone(s.scopeNames),
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
-		GrantTypesSupported:               []string{grantAuthorizationCode, grantClientCredentials},
+		GrantTypesSupported:               []string{oauthrule.GrantAuthorizationCode, oauthrule.GrantClientCredentials},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		IssParameterSupported:             true,

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/net/html"
 
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/store/sqlite"
 )
@@ -96,9 +97,9 @@ func newTestServerOn(t testing.TB, ln net.Listener, change func(*Config)) *testE
 				Scopes: []string{"photos.read", "profile", "email"}},
 			{ID: mobileID, Name: "Photo App", RedirectURIs: []string{mobileRedirect, "http://127.0.0.1/native"},
 				Scopes: []string{"photos.read", "photos.write"}},
-			{ID: "batch-job", Secret: batchSecret, GrantTypes: []string{grantClientCredentials},
+			{ID: "batch-job", Secret: batchSecret, GrantTypes: []string{oauthrule.GrantClientCredentials},
 				Scopes: []string{"photos.read", "photos.write"}},
-			{ID: "hashed-job", SecretHash: hash(hashedSecret), GrantTypes: []string{grantClientCredentials},
+			{ID: "hashed-job", SecretHash: hash(hashedSecret), GrantTypes: []string{oauthrule.GrantClientCredentials},
 				Scopes: []string{"photos.read"}},
 		},
 		Scopes: []Scope{

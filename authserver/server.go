@@ -424,9 +424,9 @@ func validateClient(c Client, declared, usernames, ids map[string]bool) []error 
 	public := c.Secret == "" && c.SecretHash == ""
 	for _, g := range c.GrantTypes {
 		switch {
-		case g == grantClientCredentials && public:
+		case g == oauthrule.GrantClientCredentials && public:
 			add("a public client cannot use client_credentials")
-		case g != grantAuthorizationCode && g != grantClientCredentials:
+		case !oauthrule.KnownGrantType(g):
 			add("grant type %q is not supported", g)
 		}
 	}
@@ -450,7 +450,7 @@ func validateClient(c Client, declared, usernames, ids map[string]bool) []error 
 	default:
 		add("id_token_signed_response_alg %q is not RS256 or ES256", c.IDTokenSignedResponseAlg)
 	}
-	if len(c.RedirectURIs) == 0 && slices.Contains(grantTypesOrDefault(c.GrantTypes), grantAuthorizationCode) {
+	if len(c.RedirectURIs) == 0 && slices.Contains(grantTypesOrDefault(c.GrantTypes), oauthrule.GrantAuthorizationCode) {
 		add("authorization_code needs at least one redirect URI")
 	}
 	return errs
@@ -458,7 +458,7 @@ func validateClient(c Client, declared, usernames, ids map[string]bool) []error 
 
 func grantTypesOrDefault(g []string) []string {
 	if len(g) == 0 {
-		return []string{grantAuthorizationCode}
+		return []string{oauthrule.GrantAuthorizationCode}
 	}
 	return g
 }

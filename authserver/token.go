@@ -61,7 +61,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	switch grant {
 	case "":
 		return nil, oauthErr(codeInvalidRequest, "grant_type is required")
-	case grantAuthorizationCode, grantClientCredentials:
+	case oauthrule.GrantAuthorizationCode, oauthrule.GrantClientCredentials:
 	default:
 		// Includes password (RFC 9700 §2.4) and refresh_token.
 		return nil, oauthErr(codeUnsupportedGrantType, "the grant type is not supported")
@@ -70,7 +70,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 		return nil, oauthErr(codeUnauthorizedClient, "the client may not use this grant type")
 	}
 	var resp *tokenResponse
-	if grant == grantAuthorizationCode {
+	if grant == oauthrule.GrantAuthorizationCode {
 		resp, err = s.redeemCode(r, c, p)
 	} else {
 		resp, err = s.clientCredentialsGrant(r, c, p)
@@ -147,7 +147,7 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 			return nil, err
 		}
 	}
-	s.audit(r, EventTokenIssued, ac.Subject, c.ID, zap.String("grant_type", grantAuthorizationCode),
+	s.audit(r, EventTokenIssued, ac.Subject, c.ID, zap.String("grant_type", oauthrule.GrantAuthorizationCode),
 		zap.String("jti", codeTokenID(ac.ID)), zap.Strings("scopes", ac.Scopes))
 	return resp, nil
 }
@@ -180,7 +180,7 @@ func (s *Server) clientCredentialsGrant(r *http.Request, c *client, p url.Values
 	if err != nil {
 		return nil, err
 	}
-	s.audit(r, EventTokenIssued, c.ID, c.ID, zap.String("grant_type", grantClientCredentials),
+	s.audit(r, EventTokenIssued, c.ID, c.ID, zap.String("grant_type", oauthrule.GrantClientCredentials),
 		zap.String("jti", jti), zap.Strings("scopes", scopes))
 	return &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
 		Scope: oauthrule.FormatScope(scopes)}, nil

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/token"
 )
 
@@ -271,14 +272,14 @@ func TestConcurrentRedemption(t *testing.T) {
 func TestClientCredentials(t *testing.T) {
 	const oddSecret = "s3cret+with:colon%and/slash&more!"
 	env := newTestServer(t, func(c *Config) {
-		c.Clients = append(c.Clients, Client{ID: "odd job", Secret: oddSecret, GrantTypes: []string{grantClientCredentials},
+		c.Clients = append(c.Clients, Client{ID: "odd job", Secret: oddSecret, GrantTypes: []string{oauthrule.GrantClientCredentials},
 			Scopes: []string{"photos.read"}},
 			// Registered for both grants with openid: a client token must
 			// never carry openid, which names a user (found by openid-client).
 			Client{ID: "both-grants", Secret: batchSecret, RedirectURIs: []string{printerRedir},
-				GrantTypes: []string{grantAuthorizationCode, grantClientCredentials}, Scopes: []string{"openid", "profile", "photos.read"}},
+				GrantTypes: []string{oauthrule.GrantAuthorizationCode, oauthrule.GrantClientCredentials}, Scopes: []string{"openid", "profile", "photos.read"}},
 			Client{ID: "openid-only", Secret: batchSecret, RedirectURIs: []string{printerRedir},
-				GrantTypes: []string{grantAuthorizationCode, grantClientCredentials}, Scopes: []string{"openid"}})
+				GrantTypes: []string{oauthrule.GrantAuthorizationCode, oauthrule.GrantClientCredentials}, Scopes: []string{"openid"}})
 	})
 	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: env.ts.URL, Audience: env.ts.URL, Keys: env.srv.KeySet()}}})
 	if err != nil {

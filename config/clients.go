@@ -9,13 +9,6 @@ import (
 	"github.com/scopegate/scopegate/oauthrule"
 )
 
-// Grant types a client may be registered for. The implicit and password
-// grants do not exist here (OAuth 2.1 §10).
-const (
-	GrantAuthorizationCode = "authorization_code"
-	GrantClientCredentials = "client_credentials"
-)
-
 // IdentityScopes are the OpenID Connect scopes, built into the
 // authorization server: clients may list them without declaring them.
 var IdentityScopes = []string{"openid", "profile", "email"}
@@ -56,7 +49,7 @@ func (d *decoder) clients(n *yaml.Node, users map[string]*yaml.Node, scopes []Sc
 			c.RedirectURIs = append(c.RedirectURIs, t.value)
 		}
 		noURIs := absent(uris) || uris.Kind == yaml.SequenceNode && len(uris.Content) == 0
-		if noURIs && slices.Contains(c.GrantTypes, GrantAuthorizationCode) {
+		if noURIs && slices.Contains(c.GrantTypes, oauthrule.GrantAuthorizationCode) {
 			d.errorf(orNode(uris, f.node), "redirect_uris must list at least one URI for the authorization_code grant")
 		}
 		for _, t := range d.strs(f.get("post_logout_redirect_uris")) {
@@ -126,7 +119,7 @@ func (d *decoder) clientSecret(f fields, c *Client) {
 func (d *decoder) grantTypes(f fields, public bool) []string {
 	n := f.values["grant_types"]
 	if n == nil {
-		return []string{GrantAuthorizationCode}
+		return []string{oauthrule.GrantAuthorizationCode}
 	}
 	if absent(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
 		d.errorf(n, "grant_types must not be empty (leave it out for [authorization_code])")
@@ -135,13 +128,13 @@ func (d *decoder) grantTypes(f fields, public bool) []string {
 	var out []string
 	for _, t := range d.strs(n) {
 		switch {
-		case t.value != GrantAuthorizationCode && t.value != GrantClientCredentials:
+		case !oauthrule.KnownGrantType(t.value):
 			d.errorf(t.node, "unknown grant type %s (want authorization_code or client_credentials)", t.quoted())
 			continue
 		case slices.Contains(out, t.value):
 			d.errorf(t.node, "duplicate grant type %s", t.quoted())
 			continue
-		case t.value == GrantClientCredentials && public:
+		case t.value == oauthrule.GrantClientCredentials && public:
 			d.errorf(t.node, "a public client (no secret or secret_hash) cannot use client_credentials")
 			continue
 		}
