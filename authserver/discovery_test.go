@@ -216,7 +216,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 // TestUserinfoRefusesBadTokens: only a valid access token in the header
-// (SECURITY.md A.29, A.31).
+// (RFC 9068 §4, RFC 9700 §4.3.2).
 func TestUserinfoRefusesBadTokens(t *testing.T) {
 	env := newTestServer(t, nil)
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, env.ts.Client())
@@ -240,6 +240,11 @@ func TestUserinfoRefusesBadTokens(t *testing.T) {
 		{"ID token as access token", "Bearer " + idToken, "", 401},
 		{"garbage", "Bearer abc.def.ghi", "", 401},
 		{"basic scheme", "Basic " + tok.AccessToken, "", 401},
+		// RFC 6750 §2.1 and §3.1, judged as the gateway judges them.
+		{"lower-case scheme", "bearer " + tok.AccessToken, "", 200},
+		{"text after the token", "Bearer " + tok.AccessToken + " x", "", 400},
+		{"not a b64token", "Bearer " + tok.AccessToken + "\"", "", 400},
+		{"scheme without token", "Bearer ", "", 400},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

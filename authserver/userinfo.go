@@ -5,7 +5,8 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strings"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // handleUserinfo is the OIDC userinfo endpoint (OIDC Core §5.3), over GET
@@ -67,10 +68,13 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, *Error) {
 	switch auth := r.Header.Values("Authorization"); len(auth) {
 	case 0:
 	case 1:
-		scheme, rest, found := strings.Cut(auth[0], " ")
-		fromHeader = strings.TrimSpace(rest)
-		if !found || !strings.EqualFold(scheme, "Bearer") || fromHeader == "" {
+		var bearer bool
+		fromHeader, bearer = oauthrule.BearerToken(auth[0])
+		switch {
+		case !bearer:
 			return "", &Error{Code: codeInvalidToken, Description: "use the Bearer scheme", Status: http.StatusUnauthorized}
+		case fromHeader == "":
+			return "", malformed // RFC 6750 §3.1: invalid_request
 		}
 	default:
 		return "", malformed

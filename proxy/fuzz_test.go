@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // FuzzBearerToken: parsing any Authorization value never panics, and an
@@ -21,7 +23,7 @@ func FuzzBearerToken(f *testing.F) {
 			}
 			return
 		}
-		if tok == "" || !isB64Token(tok) || strings.ContainsAny(tok, " ,\"") {
+		if tok == "" || !oauthrule.ValidB64Token(tok) || strings.ContainsAny(tok, " ,\"") {
 			t.Errorf("bearerToken(%q) = %q; want a b64token", v, tok)
 		}
 		if !strings.HasSuffix(v, tok) || !strings.EqualFold(v[:7], "Bearer ") {

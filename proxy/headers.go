@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // Identity headers the gateway sets for the backend. Callers' copies, and
@@ -138,49 +140,20 @@ const (
 )
 
 // bearerToken extracts the token of "Authorization: Bearer <token>"
-// (RFC 6750 §2.1). The scheme is case-insensitive; the token must be a
-// b64token. A different scheme counts as no bearer token at all.
+// (RFC 6750 §2.1). A different scheme counts as no bearer token at all.
 func bearerToken(h http.Header) (string, int) {
 	v := h["Authorization"]
 	if len(v) == 0 {
 		return "", bearerMissing
 	}
-	scheme, rest, _ := strings.Cut(v[0], " ")
-	if !strings.EqualFold(scheme, "Bearer") {
+	switch tok, bearer := oauthrule.BearerToken(v[0]); {
+	case !bearer:
 		return "", bearerMissing
-	}
-	tok := strings.TrimLeft(rest, " ")
-	if !isB64Token(tok) {
+	case tok == "":
 		return "", bearerMalformed
+	default:
+		return tok, bearerOK
 	}
-	return tok, bearerOK
-}
-
-// b64tokenChars marks the bytes allowed in a b64token before its "="
-// padding. A fixed table: the check runs over every token on every request.
-var b64tokenChars = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") {
-		t[c] = true
-	}
-	return t
-}()
-
-// isB64Token reports whether s matches RFC 6750's
-// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-func isB64Token(s string) bool {
-	n := len(s)
-	for n > 0 && s[n-1] == '=' {
-		n--
-	}
-	if n == 0 {
-		return false
-	}
-	for i := 0; i < n; i++ {
-		if !b64tokenChars[s[i]] {
-			return false
-		}
-	}
-	return true
 }
 
 // queryHasAccessToken reports whether the raw query carries an
