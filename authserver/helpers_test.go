@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +47,7 @@ const (
 type testEnv struct {
 	srv   *Server
 	ts    *httptest.Server
+	mux   *atomic.Pointer[http.ServeMux] // what ts serves; see use
 	cfg   Config
 	logs  *observer.ObservedLogs
 	store *sqlite.DB
@@ -69,8 +71,8 @@ func newTestServerOn(t testing.TB, ln net.Listener, change func(*Config)) *testE
 	}
 	t.Cleanup(func() { db.Close() })
 	seedRSAKey(t, db)
-	mux := http.NewServeMux()
-	ts := httptest.NewUnstartedServer(mux)
+	mux := new(atomic.Pointer[http.ServeMux])
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.Load().ServeHTTP(w, r) }))
 	if ln != nil {
 		ts.Listener.Close()
 		ts.Listener = ln
@@ -118,8 +120,17 @@ func newTestServerOn(t testing.TB, ln net.Listener, change func(*Config)) *testE
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	srv.Mount(mux)
-	return &testEnv{srv: srv, ts: ts, cfg: cfg, logs: logs, store: db}
+	env := &testEnv{srv: srv, ts: ts, mux: mux, cfg: cfg, logs: logs, store: db}
+	env.use(srv)
+	return env
+}
+
+// use makes ts serve srv from the next request on, as a config reload does.
+func (e *testEnv) use(srv *Server) {
+	m := http.NewServeMux()
+	srv.Mount(m)
+	e.srv = srv
+	e.mux.Store(m)
 }
 
 // browser is a cookie-keeping client that never follows redirects, so

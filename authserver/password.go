@@ -13,6 +13,16 @@ import (
 // hashes (bcrypt's default without users), compared for unknown usernames
 // so that a miss takes as long as a wrong password.
 func dummyPasswordHash(users []User) ([]byte, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte("scopegate-no-such-user"), maxUserCost(users))
+	if err != nil {
+		return nil, fmt.Errorf("authserver: creating dummy password hash: %w", err)
+	}
+	return h, nil
+}
+
+// maxUserCost is the highest bcrypt cost among the users' hashes, or
+// bcrypt's default when there are none.
+func maxUserCost(users []User) int {
 	cost := 0
 	for _, u := range users {
 		if c, err := bcrypt.Cost([]byte(u.PasswordHash)); err == nil && c > cost {
@@ -22,11 +32,13 @@ func dummyPasswordHash(users []User) ([]byte, error) {
 	if cost == 0 {
 		cost = bcrypt.DefaultCost
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte("scopegate-no-such-user"), cost)
-	if err != nil {
-		return nil, fmt.Errorf("authserver: creating dummy password hash: %w", err)
-	}
-	return h, nil
+	return cost
+}
+
+// dummyCost is the cost of a dummy hash, or 0 when there is none.
+func dummyCost(h []byte) int {
+	c, _ := bcrypt.Cost(h)
+	return c
 }
 
 // checkPassword returns the user when username and password match. It

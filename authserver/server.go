@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -157,6 +158,7 @@ type Server struct {
 	cookies *securecookie.SecureCookie // session cookie
 	pending *securecookie.SecureCookie // sealed authorization requests
 	csrfKey []byte
+	credKey []byte // keys the fingerprints in credentials
 	// credentials fingerprints each user's password hash, by canonical
 	// username; sessions carry the fingerprint of their login.
 	credentials map[string][]byte
@@ -200,9 +202,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 		auditLog: cfg.Audit,
 		now:      cfg.Now,
-		scopes:   map[string]Scope{},
-		users:    map[string]*User{},
-		clients:  map[string]*client{},
 	}
 	if s.audience == "" {
 		s.audience = s.issuer
@@ -224,17 +223,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.secure = strings.HasPrefix(s.issuer, "https://")
-	s.scopeNames = slices.Clone(identityScopes)
-	for _, sc := range cfg.Scopes {
-		s.scopes[sc.Name] = sc
-		if !slices.Contains(identityScopes, sc.Name) {
-			s.scopeNames = append(s.scopeNames, sc.Name)
-		}
-	}
-	for i := range cfg.Users {
-		u := cfg.Users[i]
-		s.users[oauthrule.CanonicalUsername(u.Username)] = &u
-	}
+	// Identity providers need a restart to change (Reconfigure keeps them).
 	s.upstreams = map[string]*upstream{}
 	for _, p := range cfg.IdentityProviders {
 		if p.Name == "" {
@@ -255,16 +244,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.secrets, err = newSecretChecker(); err != nil {
 		return nil, err
 	}
-	for _, c := range cfg.Clients {
-		s.clients[c.ID] = s.secrets.register(c)
-	}
-	if s.pages, err = newRenderer(cfg.Brand); err != nil {
-		return nil, fmt.Errorf("authserver: loading pages: %w", err)
-	}
 	if err := s.initCookies(ctx, cfg.CookieHashKey, cfg.CookieBlockKey); err != nil {
 		return nil, err
 	}
-	if s.dummyHash, err = dummyPasswordHash(cfg.Users); err != nil {
+	if err := s.setDirectory(cfg, nil); err != nil {
 		return nil, err
 	}
 	if s.keys, err = newKeyring(ctx, s.store, s.atTTL, s.now, s.log); err != nil {
@@ -301,6 +284,70 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.bcryptCompare = bcrypt.CompareHashAndPassword
 	s.seen = newLimiter(1, pendingLifetime, s.now)
 	return s, nil
+}
+
+// Reconfigure returns a Server for a changed config: it takes the users,
+// clients, scopes and brand from cfg and shares everything else with s
+// (store, signing keys, cookie keys, rate limits, revocations), so sessions,
+// codes and limits carry over. Issuer, audience, lifetimes, cookie keys,
+// store and loggers stay as New set them, whatever cfg says. s is not
+// changed: requests that hold it finish on the old config, and the caller
+// swaps in the result for new requests (hot reload). A user whose password
+// hash changed or who was removed is signed out.
+func (s *Server) Reconfigure(cfg Config) (*Server, error) {
+	if err := validateConfig(&cfg); err != nil {
+		return nil, err
+	}
+	n := *s
+	if err := n.setDirectory(cfg, s); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// setDirectory fills what a config reload may change (new reloadable
+// Config fields are read here): scopes, users (and
+// their session fingerprints), clients and pages. prev, if not nil, is the
+// server being replaced; what it learned that is still true (a verified
+// client secret, the dummy hash) is kept.
+func (s *Server) setDirectory(cfg Config, prev *Server) error {
+	s.scopes = make(map[string]Scope, len(cfg.Scopes))
+	s.scopeNames = slices.Clone(identityScopes)
+	for _, sc := range cfg.Scopes {
+		s.scopes[sc.Name] = sc
+		if !slices.Contains(identityScopes, sc.Name) {
+			s.scopeNames = append(s.scopeNames, sc.Name)
+		}
+	}
+	s.users = make(map[string]*User, len(cfg.Users))
+	for i := range cfg.Users {
+		u := cfg.Users[i]
+		s.users[oauthrule.CanonicalUsername(u.Username)] = &u
+	}
+	s.credentials = make(map[string][]byte, len(s.users))
+	for name, u := range s.users {
+		s.credentials[name] = credentialFingerprint(s.credKey, name, u.PasswordHash)
+	}
+	s.clients = make(map[string]*client, len(cfg.Clients))
+	for _, c := range cfg.Clients {
+		nc := s.secrets.register(c)
+		if prev != nil {
+			if old := prev.clients[c.ID]; old != nil && bytes.Equal(old.secretHash, nc.secretHash) {
+				nc.verified.Store(old.verified.Load())
+			}
+		}
+		s.clients[c.ID] = nc
+	}
+	var err error
+	if s.pages, err = newRenderer(cfg.Brand); err != nil {
+		return fmt.Errorf("authserver: loading pages: %w", err)
+	}
+	if prev != nil && dummyCost(prev.dummyHash) == maxUserCost(cfg.Users) {
+		s.dummyHash = prev.dummyHash
+	} else if s.dummyHash, err = dummyPasswordHash(cfg.Users); err != nil {
+		return err
+	}
+	return nil
 }
 
 // Mount registers every route of the server on mux.

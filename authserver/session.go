@@ -63,21 +63,22 @@ func (s *Server) initCookies(ctx context.Context, hashKey, blockKey []byte) erro
 	s.pending = securecookie.New(hashKey, blockKey).MaxAge(int(pendingLifetime / time.Second)).MaxLength(8192)
 	s.csrfKey = subkey(hashKey, "scopegate csrf v1")
 	s.stateKey = subkey(hashKey, "scopegate upstream state v1")
-	// The users are fixed for the process's life, so their fingerprints
-	// are computed once rather than on every session read.
-	credKey := subkey(hashKey, "scopegate session credential v1")
-	s.credentials = make(map[string][]byte, len(s.users))
-	for name, u := range s.users {
-		mac := hmac.New(sha256.New, credKey)
-		mac.Write([]byte(name))
-		mac.Write([]byte{0})
-		mac.Write([]byte(u.PasswordHash))
-		s.credentials[name] = mac.Sum(nil)[:16]
-	}
+	s.credKey = subkey(hashKey, "scopegate session credential v1")
 	for _, up := range s.upstreams {
-		up.credential = upstreamCredential(credKey, up)
+		up.credential = upstreamCredential(s.credKey, up)
 	}
 	return nil
+}
+
+// credentialFingerprint ties a session to the password hash its user
+// signed in with. The users change only with the config, so fingerprints
+// are computed then (setDirectory), not on every session read.
+func credentialFingerprint(key []byte, name, passwordHash string) []byte {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(name))
+	mac.Write([]byte{0})
+	mac.Write([]byte(passwordHash))
+	return mac.Sum(nil)[:16]
 }
 
 // subkey derives an independent key for one purpose from the cookie hash key.

@@ -26,6 +26,7 @@ type upstream struct {
 	// filterProxy serves filter routes to narrowed tokens: it buffers
 	// and filters the answer instead of streaming it.
 	filterProxy *httputil.ReverseProxy
+	settings    Upstream // as configured, to reuse the transport on reload
 }
 
 func newReverseProxy(g *Gateway, name string, target *url.URL, passAuth bool, rt http.RoundTripper, pool *bufferPool) *upstream {

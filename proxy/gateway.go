@@ -88,6 +88,11 @@ type Config struct {
 	// the authorization server's sign-in session. The gateway's own
 	// cookies are always removed.
 	StripCookies []string
+	// Previous, if not nil, is the Gateway this one replaces (a config
+	// reload): an upstream of the same name and transport settings keeps
+	// Previous's transport, so its idle connections are reused rather than
+	// dialled again. Previous keeps working for requests in flight.
+	Previous *Gateway
 }
 
 // Gateway is the gateway handler. It is safe for concurrent use. Its
@@ -103,9 +108,17 @@ type Gateway struct {
 	// filterLimit bounds filtered list answers; see Config.FilterLimit.
 	filterLimit int64
 	bodyIdle    time.Duration
-	browser     *browser // nil without BrowserLogin
-	strip       []string // cookie names removed before forwarding
-	session     string   // name of the session cookie; "" without BrowserLogin
+	browser     *browser    // nil without BrowserLogin
+	strip       []string    // cookie names removed before forwarding
+	session     string      // name of the session cookie; "" without BrowserLogin
+	pool        *bufferPool // shared with the Gateway that replaces this one
+}
+
+// sameTransport reports whether an upstream configured as b may use the
+// transport built for a: every Upstream field that shapes the transport
+// must be compared here.
+func sameTransport(a, b Upstream) bool {
+	return a.Timeout == b.Timeout
 }
 
 // New checks cfg and builds a Gateway with one ReverseProxy per upstream.
@@ -148,8 +161,18 @@ func New(cfg Config) (*Gateway, error) {
 	// backend's business.
 	g.strip = append([]string{sessionCookieBase, signInCookieBase, "__Host-" + sessionCookieBase, "__Host-" + signInCookieBase}, cfg.StripCookies...)
 	pool := newBufferPool(256)
+	if cfg.Previous != nil {
+		pool = cfg.Previous.pool
+	}
+	g.pool = pool
 	for name, u := range cfg.Upstreams {
-		up, err := newUpstream(g, name, u, cfg.Transport, pool)
+		var keep http.RoundTripper
+		if cfg.Previous != nil {
+			if old := cfg.Previous.upstreams[name]; old != nil && sameTransport(old.settings, u) {
+				keep = old.proxy.Transport
+			}
+		}
+		up, err := newUpstream(g, name, u, cfg.Transport, keep, pool)
 		if err != nil {
 			return nil, err
 		}
@@ -180,8 +203,9 @@ func (g *Gateway) checkPolicy(p *policy.Set) error {
 	return nil
 }
 
-// newUpstream validates u and builds its ReverseProxy.
-func newUpstream(g *Gateway, name string, u Upstream, rt http.RoundTripper, pool *bufferPool) (*upstream, error) {
+// newUpstream validates u and builds its ReverseProxy, with keep as its
+// transport if not nil, or else one derived from rt.
+func newUpstream(g *Gateway, name string, u Upstream, rt, keep http.RoundTripper, pool *bufferPool) (*upstream, error) {
 	if err := checkUpstreamURL(u.URL); err != nil {
 		return nil, fmt.Errorf("proxy: upstream %q: %w", name, err)
 	}
@@ -195,10 +219,16 @@ func newUpstream(g *Gateway, name string, u Upstream, rt http.RoundTripper, pool
 	switch t := rt.(type) {
 	case nil:
 		rt = NewTransport(timeout)
+		if keep != nil {
+			rt = keep // built here for the same settings by the Gateway replaced
+		}
 	case *http.Transport:
 		c := t.Clone()
 		c.ResponseHeaderTimeout = timeout
 		rt = c
+		if keep != nil {
+			rt = keep
+		}
 	default:
 		if u.Timeout != 0 {
 			return nil, fmt.Errorf("proxy: upstream %q: a timeout needs an *http.Transport", name)
@@ -208,7 +238,9 @@ func newUpstream(g *Gateway, name string, u Upstream, rt http.RoundTripper, pool
 	if target.Path == "/" && target.RawPath == "" {
 		target.Path = "" // so SetURL keeps the request path exactly
 	}
-	return newReverseProxy(g, name, &target, u.PassAuthorization, rt, pool), nil
+	up := newReverseProxy(g, name, &target, u.PassAuthorization, rt, pool)
+	up.settings = u
+	return up, nil
 }
 
 func checkUpstreamURL(u *url.URL) error {
