@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,7 +14,10 @@ import (
 
 // adminHandler serves the operator endpoints. It is mounted only on
 // server.admin_listen, never on the public listener (SECURITY.md B.10).
-func adminHandler(reg *prometheus.Registry, ready func(context.Context) error) http.Handler {
+//
+// /readyz answers 200 or 503 with a JSON body: the status, the config
+// running (path, content hash, load time) and the last reload's result.
+func adminHandler(reg *prometheus.Registry, ready func(context.Context) (bool, readyReport)) http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -21,13 +25,15 @@ func adminHandler(reg *prometheus.Registry, ready func(context.Context) error) h
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := ready(r.Context()); err != nil {
+		ok, rep := ready(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if !ok {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("not ready: " + err.Error() + "\n"))
-			return
 		}
-		w.Write([]byte("ready\n"))
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(rep)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return mux

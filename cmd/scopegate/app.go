@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,15 +26,45 @@ import (
 // gateway, with the public and admin handlers that serve them.
 type app struct {
 	store   store.Store
-	auth    *authserver.Server
-	gateway *proxy.Gateway
-	public  http.Handler // authorization server + gateway
+	revoked *token.RevocationList // shared by the authorization server and the gateway
+	auth    *authserver.Server    // the first; its background work serves every reload
+	logger  *zap.Logger
+	audit   *zap.Logger  // nil: no audit log
+	public  http.Handler // authorization server + gateway, from the current snapshot
 	admin   http.Handler // /healthz, /readyz, /metrics
+
+	// cur is what requests are served with. A request loads it once, so
+	// it runs on one config from start to end, whatever reloads happen.
+	cur     atomic.Pointer[snapshot]
+	reloads reloadState
 }
 
-// newApp builds everything a config file describes. audit, if not nil,
-// receives the security events. On error nothing is left open.
-func newApp(ctx context.Context, f *config.File, logger, audit *zap.Logger) (_ *app, err error) {
+// snapshot is one loaded config and everything built from it. It is never
+// changed: a reload builds a new one and swaps the pointer.
+type snapshot struct {
+	file     *config.File // the running config: the file, minus keys that need a restart
+	hash     string       // "sha256:" and the hex digest of the file as read
+	loadedAt time.Time
+	auth     *authserver.Server
+	gateway  *proxy.Gateway
+	verifier *token.Verifier
+	handler  http.Handler // splits requests between auth and gateway
+}
+
+func newSnapshot(f *config.File, hash string, as *authserver.Server, v *token.Verifier, gw *proxy.Gateway) *snapshot {
+	authMux := http.NewServeMux()
+	as.Mount(authMux)
+	if needsBrowserLogin(f) {
+		authMux.Handle("GET "+proxy.CallbackPath, gw.SignInCallback())
+	}
+	return &snapshot{file: f, hash: hash, loadedAt: time.Now().UTC(), auth: as, gateway: gw, verifier: v,
+		handler: splitHandler(authMux, gw)}
+}
+
+// newApp builds everything a config file describes; hash identifies the
+// file's content (see loadConfigFile). audit, if not nil, receives the
+// security events. On error nothing is left open.
+func newApp(ctx context.Context, f *config.File, hash string, logger, audit *zap.Logger) (_ *app, err error) {
 	st, err := openStore(ctx, f.Store)
 	if err != nil {
 		return nil, err
@@ -44,48 +75,68 @@ func newApp(ctx context.Context, f *config.File, logger, audit *zap.Logger) (_ *
 		}
 	}()
 
-	revoked := new(token.RevocationList) // filled from the store by authserver.New
-	asCfg := authserverConfig(f, st, logger)
-	asCfg.Revoked = revoked
+	a := &app{store: st, revoked: new(token.RevocationList), logger: logger, audit: audit}
+	asCfg := a.authserverConfig(f)
+	asCfg.Revoked = a.revoked // filled from the store by authserver.New
 	asCfg.Audit = audit
-	browser := needsBrowserLogin(f)
-	var gw *proxy.Gateway // set below; logout reaches it only once serving
-	if browser {
-		asCfg.Clients = append(asCfg.Clients, gatewayClient(f))
-		asCfg.OnLogout = endGatewaySession(func() *proxy.Gateway { return gw }, st, logger)
-	}
-	as, err := authserver.New(ctx, asCfg)
-	if err != nil {
+	// Logout ends the gateway's browser session too, in whichever config
+	// runs by then; reloads keep this callback.
+	asCfg.OnLogout = endGatewaySession(func() *proxy.Gateway {
+		if cur := a.cur.Load(); cur != nil {
+			return cur.gateway
+		}
+		return nil
+	}, st, logger)
+	if a.auth, err = authserver.New(ctx, asCfg); err != nil {
 		return nil, fmt.Errorf("authorization server: %w", err)
 	}
-	verifier, err := newVerifier(f, as, revoked)
+	verifier, err := newVerifier(f, a.auth, a.revoked)
 	if err != nil {
 		return nil, err
 	}
-	gwCfg := gatewayConfig(f, verifier, logger)
-	gwCfg.StripCookies = as.CookieNames()
-	if browser {
-		if gwCfg.Browser, err = browserLogin(ctx, f, st, as); err != nil {
-			return nil, err
-		}
-		gwCfg.Browser.Revoked = revoked
-	}
-	gw, err = proxy.New(gwCfg)
+	gw, err := a.newGateway(ctx, f, a.auth, verifier, nil)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
-
-	authMux := http.NewServeMux()
-	as.Mount(authMux)
-	if browser {
-		authMux.Handle("GET "+proxy.CallbackPath, gw.SignInCallback())
+		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	m := newMetrics(reg)
-	a := &app{store: st, auth: as, gateway: gw}
-	a.public = m.instrument(splitHandler(authMux, gw))
-	a.admin = adminHandler(reg, a.ready)
+	a.cur.Store(newSnapshot(f, hash, a.auth, verifier, gw))
+	a.reloads.init(reg)
+	a.public = m.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.cur.Load().handler.ServeHTTP(w, r)
+	}))
+	a.admin = adminHandler(reg, a.readiness)
 	return a, nil
+}
+
+// authserverConfig is the authorization server's part of f, with the
+// gateway's own client when a route signs people in with a browser.
+func (a *app) authserverConfig(f *config.File) authserver.Config {
+	cfg := authserverConfig(f, a.store, a.logger)
+	if needsBrowserLogin(f) {
+		cfg.Clients = append(cfg.Clients, gatewayClient(f))
+	}
+	return cfg
+}
+
+// newGateway builds the gateway of f in front of as; prev, if not nil, is
+// the gateway it replaces (see proxy.Config.Previous).
+func (a *app) newGateway(ctx context.Context, f *config.File, as *authserver.Server, v *token.Verifier, prev *proxy.Gateway) (*proxy.Gateway, error) {
+	gwCfg := gatewayConfig(f, v, a.logger)
+	gwCfg.StripCookies = as.CookieNames()
+	gwCfg.Previous = prev
+	if needsBrowserLogin(f) {
+		var err error
+		if gwCfg.Browser, err = browserLogin(ctx, f, a.store, as); err != nil {
+			return nil, err
+		}
+		gwCfg.Browser.Revoked = a.revoked
+	}
+	gw, err := proxy.New(gwCfg)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	return gw, nil
 }
 
 // splitHandler sends the authorization server's paths to auth and every

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/scopegate/scopegate/config"
 )
 
 // runCheck validates the config file and its policy without starting
@@ -21,7 +19,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("check takes no arguments: %w", errUsage)
 	}
-	f, err := config.Load(*path, os.LookupEnv)
+	f, _, err := loadConfigFile(*path, os.LookupEnv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError{1}

@@ -11,6 +11,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,8 +25,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
-
-	"github.com/scopegate/scopegate/config"
 )
 
 // recorder is the legacy photo API in these tests: it answers 200 and
@@ -60,13 +60,18 @@ const (
 
 // instance is a scopegate started by serve() on loopback listeners.
 type instance struct {
-	issuer   string
-	admin    string
-	backend  *recorder
-	logs     *observer.ObservedLogs
-	logText  *syncBuffer // the general log as JSON lines
-	audit    *syncBuffer // the audit log, as log.audit: stdout writes it
-	callback string
+	issuer     string
+	admin      string
+	backend    *recorder
+	backendURL string
+	logs       *observer.ObservedLogs
+	logText    *syncBuffer // the general log as JSON lines
+	audit      *syncBuffer // the audit log, as log.audit: stdout writes it
+	callback   string
+
+	configPath string         // the config file serve reloads
+	yaml       string         // its first content
+	hup        chan os.Signal // SIGHUP, as the signal handler delivers it
 }
 
 func freeLoopbackAddr(t *testing.T) string {
@@ -92,7 +97,7 @@ func startInstance(t *testing.T, extraRoutes ...string) *instance {
 		t.Fatal(err)
 	}
 	addr := freeLoopbackAddr(t)
-	inst := &instance{issuer: "http://" + addr, backend: rec, callback: "http://127.0.0.1:7/callback"}
+	inst := &instance{issuer: "http://" + addr, backend: rec, backendURL: backend.URL, callback: "http://127.0.0.1:7/callback"}
 	yaml := fmt.Sprintf(`server:
   listen: %q
   admin_listen: "127.0.0.1:0"
@@ -139,7 +144,11 @@ gateway:
 		}
 		return "", false
 	}
-	f, err := config.Parse("e2e.yaml", []byte(yaml), env)
+	inst.configPath, inst.yaml, inst.hup = filepath.Join(t.TempDir(), "e2e.yaml"), yaml, make(chan os.Signal, 1)
+	if err := os.WriteFile(inst.configPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, configHash, err := loadConfigFile(inst.configPath, env)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -159,7 +168,8 @@ gateway:
 	started := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, f, serveOptions{logger: logger, audit: audit, started: func(_, admin net.Addr) { started <- admin }})
+		done <- serve(ctx, f, serveOptions{logger: logger, audit: audit, started: func(_, admin net.Addr) { started <- admin },
+			configHash: configHash, configPath: inst.configPath, lookupEnv: env, reload: inst.hup})
 	}()
 	select {
 	case a := <-started:

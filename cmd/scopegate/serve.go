@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -31,7 +33,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() != 0 {
 		return fmt.Errorf("serve takes no arguments: %w", errUsage)
 	}
-	f, err := config.Load(*path, os.LookupEnv)
+	// SIGHUP reloads; without a handler from the start it would kill us.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	f, hash, err := loadConfigFile(*path, os.LookupEnv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError{1}
@@ -46,7 +52,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeAudit()
-	return serve(ctx, f, serveOptions{logger: logger, audit: audit})
+	return serve(ctx, f, serveOptions{logger: logger, audit: audit,
+		configHash: hash, configPath: *path, lookupEnv: os.LookupEnv, reload: hup})
 }
 
 // serveOptions is what serve needs besides the config.
@@ -56,13 +63,20 @@ type serveOptions struct {
 	// started, if not nil, receives the bound addresses once both
 	// listeners accept connections.
 	started func(public, admin net.Addr)
+
+	configHash string // of the file f was read from; see loadConfigFile
+	// configPath, if not empty, is the file f was read from: it is
+	// reloaded when it changes and on every value of reload (SIGHUP).
+	configPath string
+	lookupEnv  func(string) (string, bool)
+	reload     <-chan os.Signal
 }
 
 // serve runs the public and admin listeners until ctx is done, then drains
 // in-flight requests and closes the store.
 func serve(ctx context.Context, f *config.File, opts serveOptions) error {
 	logger, started := opts.logger, opts.started
-	a, err := newApp(ctx, f, logger, opts.audit)
+	a, err := newApp(ctx, f, opts.configHash, logger, opts.audit)
 	if err != nil {
 		return err
 	}
@@ -92,6 +106,9 @@ func serve(ctx context.Context, f *config.File, opts serveOptions) error {
 	defer stopTidy()
 	go a.auth.KeepTidy(tidyCtx, authserver.HousekeepingInterval)
 	go a.auth.FollowRevocations(tidyCtx, authserver.RevocationPollInterval)
+	if opts.configPath != "" {
+		go a.watchConfig(tidyCtx, opts.configPath, opts.lookupEnv, opts.reload, configPollInterval)
+	}
 	if started != nil {
 		started(publicLn.Addr(), adminLn.Addr())
 	}

@@ -41,7 +41,7 @@ func startSessionInstance(t *testing.T, secret string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(context.Background(), f, zap.NewNop(), nil)
+	a, err := newApp(context.Background(), f, "", zap.NewNop(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
