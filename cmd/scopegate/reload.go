@@ -151,6 +151,9 @@ var restartOnlyKeys = []struct {
 }{
 	{"server.listen", func(f *config.File) any { return f.Server.Listen }, func(d, s *config.File) { d.Server.Listen = s.Server.Listen }},
 	{"server.admin_listen", func(f *config.File) any { return f.Server.AdminListen }, func(d, s *config.File) { d.Server.AdminListen = s.Server.AdminListen }},
+	{"server.max_connections", func(f *config.File) any { return f.Server.MaxConnections }, func(d, s *config.File) { d.Server.MaxConnections = s.Server.MaxConnections }},
+	{"server.read_timeout", func(f *config.File) any { return f.Server.ReadTimeout }, func(d, s *config.File) { d.Server.ReadTimeout = s.Server.ReadTimeout }},
+	{"server.idle_timeout", func(f *config.File) any { return f.Server.IdleTimeout }, func(d, s *config.File) { d.Server.IdleTimeout = s.Server.IdleTimeout }},
 	{"log.level", func(f *config.File) any { return f.Log.Level }, func(d, s *config.File) { d.Log.Level = s.Log.Level }},
 	{"log.format", func(f *config.File) any { return f.Log.Format }, func(d, s *config.File) { d.Log.Format = s.Log.Format }},
 	{"log.audit", func(f *config.File) any { return f.Log.Audit }, func(d, s *config.File) { d.Log.Audit = s.Log.Audit }},
