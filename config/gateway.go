@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -30,6 +32,7 @@ func (d *decoder) gateway(n *yaml.Node, as AuthServer) (Gateway, *policy.Set) {
 	routesNode := f.get("routes")
 	routes, diags := policy.DecodeRoutes(d.file, routesNode)
 	d.diags = append(d.diags, diags...)
+	d.authServerRoutes(routes)
 	if r := resolve(routesNode); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) > 0 && emptyMapping(f.get("upstreams")) {
 		d.errorf(routesNode, "routes need at least one upstream under gateway.upstreams")
 	}
@@ -153,4 +156,16 @@ func (d *decoder) browser(n *yaml.Node) Browser {
 		d.errorf(orNode(f.get("idle_timeout"), f.get("session_lifetime")), "idle_timeout must not exceed session_lifetime")
 	}
 	return b
+}
+
+// authServerRoutes refuses routes for the authorization server's own
+// paths: serve hands those requests to the authorization server before
+// the gateway sees them, so such a route would never apply.
+func (d *decoder) authServerRoutes(routes []policy.Route) {
+	for _, r := range routes {
+		if i := strings.IndexByte(r.Pattern, '/'); i >= 0 && oauthrule.IsAuthServerPath(r.Pattern[i:]) {
+			d.diags = append(d.diags, Diagnostic{Pos: r.PatternPos,
+				Message: fmt.Sprintf("route %q is on the authorization server's paths (/oauth2/ and its /.well-known/ metadata), which the gateway never serves", r.Pattern)})
+		}
+	}
 }

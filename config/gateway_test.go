@@ -108,6 +108,19 @@ func TestRoutes(t *testing.T) {
 			yaml: routesHead + "    - {route: \"GET /photos/{id}\", upstream: photos, scopes: [photos.read]}\n    - {route: \"GET /status\", upstream: photos, public: true}\n",
 		},
 		{
+			name: "authorization server paths",
+			yaml: routesHead + "    - {route: \"GET /oauth2/token\", upstream: photos, public: true}\n" +
+				"    - {route: \"api.example.com/oauth2/{rest...}\", upstream: photos, public: true}\n" +
+				"    - {route: \"GET /.well-known/openid-configuration\", upstream: photos, public: true}\n" +
+				"    - {route: \"GET /oauth2\", upstream: photos, public: true}\n" +
+				"    - {route: \"GET /.well-known/security.txt\", upstream: photos, public: true}\n",
+			want: []string{
+				`c.yaml:9:15: route "GET /oauth2/token" is on the authorization server's paths (/oauth2/ and its /.well-known/ metadata), which the gateway never serves`,
+				`c.yaml:10:15: route "api.example.com/oauth2/{rest...}" is on the authorization server's paths (/oauth2/ and its /.well-known/ metadata), which the gateway never serves`,
+				`c.yaml:11:15: route "GET /.well-known/openid-configuration" is on the authorization server's paths (/oauth2/ and its /.well-known/ metadata), which the gateway never serves`,
+			},
+		},
+		{
 			name: "unknown upstream",
 			yaml: routesHead + "    - {route: \"GET /a\", upstream: photo, scopes: [photos.read]}\n",
 			want: []string{`c.yaml:9:35: unknown upstream "photo" (did you mean "photos"?)`},

@@ -218,3 +218,16 @@ func TestKnownGrantType(t *testing.T) {
 		}
 	}
 }
+
+func TestIsAuthServerPath(t *testing.T) {
+	for _, p := range []string{"/oauth2/token", "/oauth2/", "/oauth2/{x}", "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
+		if !oauthrule.IsAuthServerPath(p) {
+			t.Errorf("IsAuthServerPath(%q) = false", p)
+		}
+	}
+	for _, p := range []string{"/", "/oauth2", "/oauth22/x", "/api/oauth2/x", "/.well-known/", "/.well-known/security.txt", "/OAUTH2/token"} {
+		if oauthrule.IsAuthServerPath(p) {
+			t.Errorf("IsAuthServerPath(%q) = true", p)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // adminHandler serves the operator endpoints. It is mounted only on
@@ -69,7 +71,7 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		component := "gateway"
-		if isAuthServerPath(r.URL.Path) {
+		if oauthrule.IsAuthServerPath(r.URL.Path) {
 			component = "authserver"
 		}
 		m.requests.WithLabelValues(component, strconv.Itoa(sw.status)).Inc()

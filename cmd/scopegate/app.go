@@ -14,6 +14,7 @@ import (
 	"github.com/scopegate/scopegate/authserver"
 	"github.com/scopegate/scopegate/authserver/pages"
 	"github.com/scopegate/scopegate/config"
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/proxy"
 	"github.com/scopegate/scopegate/store"
@@ -147,18 +148,12 @@ func splitHandler(auth, gateway http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Judged on the escaped path, and only when it is clean: anything
 		// ambiguous ("/oauth2/../admin") is the gateway's to refuse.
-		if p := r.URL.EscapedPath(); isAuthServerPath(p) && policy.CheckPath(p) == nil {
+		if p := r.URL.EscapedPath(); oauthrule.IsAuthServerPath(p) && policy.CheckPath(p) == nil {
 			auth.ServeHTTP(w, r)
 			return
 		}
 		gateway.ServeHTTP(w, r)
 	})
-}
-
-func isAuthServerPath(p string) bool {
-	return len(p) >= len("/oauth2/") && p[:len("/oauth2/")] == "/oauth2/" ||
-		p == "/.well-known/oauth-authorization-server" ||
-		p == "/.well-known/openid-configuration"
 }
 
 // ready reports whether the store answers; the gateway itself has no
