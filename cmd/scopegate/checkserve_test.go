@@ -67,7 +67,7 @@ func TestCheckAgreesWithServe(t *testing.T) {
 				return
 			}
 			f.Store.DSN = filepath.Join(t.TempDir(), "s.db")
-			a, err := newApp(context.Background(), f, zap.NewNop(), nil)
+			a, err := newApp(context.Background(), f, "", zap.NewNop(), nil)
 			if err != nil {
 				t.Fatalf("check accepts the file but serve cannot start it: %v", err)
 			}
