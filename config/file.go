@@ -167,4 +167,7 @@ type Upstream struct {
 	URL               *url.URL      // absolute http or https, no query or fragment
 	PassAuthorization bool          // forward the bearer token; default false
 	Timeout           time.Duration // 0 means the gateway's default
+	MaxConnections    int           // requests in flight (and connections); 0: the gateway's default (256)
+	IdleConnections   int           // connections kept for reuse; 0: MaxConnections
+	StallTimeout      time.Duration // longest a connection may go without progress; 0: 60s or Timeout if longer
 }

@@ -13,6 +13,10 @@ import (
 	"github.com/scopegate/scopegate/policy"
 )
 
+// proxyDefaultTimeout is the upstream timeout when none is set (proxy's
+// DefaultUpstreamTimeout; config does not import proxy).
+const proxyDefaultTimeout = 30 * time.Second
+
 // upstreamName keeps names usable in logs and metrics labels as written.
 var upstreamName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
@@ -98,7 +102,7 @@ func (d *decoder) upstreams(n *yaml.Node) []Upstream {
 		if !upstreamName.MatchString(e.key) {
 			d.errorf(e.kNode, "invalid upstream name %q (letters, digits, '.', '_' and '-')", e.key)
 		}
-		f := d.mapping(e.value, "url", "pass_authorization", "timeout")
+		f := d.mapping(e.value, "url", "pass_authorization", "timeout", "max_connections", "idle_connections", "stall_timeout")
 		if absent(e.value) {
 			d.errorf(e.kNode, "upstream %q needs a url", e.key)
 			continue
@@ -119,6 +123,19 @@ func (d *decoder) upstreams(n *yaml.Node) []Upstream {
 				d.errorf(f.get("timeout"), "timeout must be positive")
 			}
 			u.Timeout = timeout
+		}
+		u.MaxConnections = d.count(f.get("max_connections"), 0, 1, 100_000)
+		u.IdleConnections = d.count(f.get("idle_connections"), 0, 1, 100_000)
+		if u.MaxConnections > 0 && u.IdleConnections > u.MaxConnections {
+			d.errorf(f.get("idle_connections"), "idle_connections must not exceed max_connections (%d)", u.MaxConnections)
+		}
+		u.StallTimeout = d.positiveDuration(f.get("stall_timeout"), 0, 24*time.Hour)
+		effective := u.Timeout
+		if effective <= 0 {
+			effective = proxyDefaultTimeout
+		}
+		if u.StallTimeout > 0 && u.StallTimeout < effective {
+			d.errorf(f.get("stall_timeout"), "stall_timeout must not be shorter than the upstream's timeout (%s)", effective)
 		}
 		out = append(out, u)
 	}

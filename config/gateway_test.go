@@ -90,6 +90,19 @@ func TestUpstreams(t *testing.T) {
 			want: []string{`c.yaml:5:16: timeout must be positive`},
 		},
 		{
+			name: "connection limits",
+			yaml: up("      url: \"http://127.0.0.1:9000\"\n      max_connections: 10\n      idle_connections: 20\n      stall_timeout: 5s\n"),
+			want: []string{
+				`c.yaml:6:25: idle_connections must not exceed max_connections (10)`,
+				`c.yaml:7:22: stall_timeout must not be shorter than the upstream's timeout (30s)`,
+			},
+		},
+		{
+			name: "connection limits out of range",
+			yaml: up("      url: \"http://127.0.0.1:9000\"\n      max_connections: 0\n      timeout: 5s\n      stall_timeout: 10s\n"),
+			want: []string{`c.yaml:5:24: expected a whole number from 1 to 100000, got "0"`},
+		},
+		{
 			name: "pass_authorization",
 			yaml: up("      url: \"http://127.0.0.1:9000\"\n      pass_authorization: sometimes\n"),
 			want: []string{`c.yaml:5:27: expected true or false, got "sometimes"`},

@@ -101,6 +101,15 @@ func (u *upstream) forward(w http.ResponseWriter, r *http.Request) { u.forwardVi
 
 // forwardVia is forward through one of the upstream's proxies.
 func (u *upstream) forwardVia(p http.Handler, w http.ResponseWriter, r *http.Request) {
+	if !u.slots.acquire(r.Context()) {
+		id := errorID(w, r)
+		if rec := unwrapRecorder(w); rec != nil {
+			rec.ex.decision, rec.ex.reason, rec.ex.errorID = "deny", errUpstreamBusy.reason, id
+		}
+		errUpstreamBusy.write(w, id)
+		return
+	}
+	defer u.slots.release()
 	idle := u.g.bodyIdle
 	rc := http.NewResponseController(w)
 	if r.Body != nil && r.Body != http.NoBody {

@@ -45,6 +45,7 @@ var (
 	errBadGateway    = apiError{status: 502, code: "bad_gateway", description: "the upstream could not be reached", reason: "upstream unreachable"}
 	errBadBody       = apiError{status: 400, code: "invalid_request", description: "the request body could not be read", reason: "bad request body"}
 	errBodyTimeout   = apiError{status: 408, code: "request_timeout", description: "the request body stalled", reason: "request body timeout"}
+	errUpstreamBusy  = apiError{status: 503, code: "temporarily_unavailable", description: "the upstream is busy", reason: "upstream busy"}
 	errTimeout       = apiError{status: 504, code: "gateway_timeout", description: "the upstream did not answer in time", reason: "upstream timeout"}
 )
 

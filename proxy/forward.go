@@ -27,6 +27,7 @@ type upstream struct {
 	// and filters the answer instead of streaming it.
 	filterProxy *httputil.ReverseProxy
 	settings    Upstream // as configured, to reuse the transport on reload
+	slots       *slots   // requests in flight, Upstream.MaxConnections
 }
 
 func newReverseProxy(g *Gateway, name string, target *url.URL, passAuth bool, rt http.RoundTripper, pool *bufferPool) *upstream {

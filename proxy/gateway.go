@@ -37,6 +37,18 @@ type Upstream struct {
 	// the caller gets 504. If zero, DefaultUpstreamTimeout is used. Bodies
 	// may stream for longer.
 	Timeout time.Duration
+	// MaxConnections bounds the requests in flight to this upstream, and
+	// so its connections; more wait up to Timeout for a slot, then get
+	// 503. If zero, DefaultMaxConnections.
+	MaxConnections int
+	// IdleConnections is how many connections are kept open for reuse. If
+	// zero, MaxConnections.
+	IdleConnections int
+	// StallTimeout is the longest a connection to this upstream may go
+	// without a byte read or written, answers and WebSockets included; it
+	// must not be shorter than Timeout. If zero, DefaultStallTimeout or
+	// Timeout, whichever is longer.
+	StallTimeout time.Duration
 }
 
 // DefaultUpstreamTimeout is the response-header timeout of an Upstream
@@ -118,7 +130,8 @@ type Gateway struct {
 // transport built for a: every Upstream field that shapes the transport
 // must be compared here.
 func sameTransport(a, b Upstream) bool {
-	return a.Timeout == b.Timeout
+	return a.Timeout == b.Timeout && a.MaxConnections == b.MaxConnections &&
+		a.IdleConnections == b.IdleConnections && a.StallTimeout == b.StallTimeout
 }
 
 // New checks cfg and builds a Gateway with one ReverseProxy per upstream.
@@ -216,22 +229,42 @@ func newUpstream(g *Gateway, name string, u Upstream, rt, keep http.RoundTripper
 	if timeout == 0 {
 		timeout = DefaultUpstreamTimeout
 	}
+	maxConns, idle, stall := u.MaxConnections, u.IdleConnections, u.StallTimeout
+	switch {
+	case maxConns < 0 || idle < 0 || stall < 0:
+		return nil, fmt.Errorf("proxy: upstream %q: negative limit", name)
+	case stall != 0 && stall < timeout:
+		return nil, fmt.Errorf("proxy: upstream %q: stall timeout %s is shorter than timeout %s", name, stall, timeout)
+	}
+	if maxConns == 0 {
+		maxConns = DefaultMaxConnections
+	}
+	if idle == 0 || idle > maxConns {
+		idle = maxConns
+	}
+	if stall == 0 {
+		stall = max(DefaultStallTimeout, timeout)
+	}
+	limited := u.MaxConnections != 0 || u.IdleConnections != 0 || u.StallTimeout != 0
 	switch t := rt.(type) {
 	case nil:
-		rt = NewTransport(timeout)
+		c := NewTransport(timeout)
+		limitTransport(c, maxConns, idle, stall)
+		rt = c
 		if keep != nil {
 			rt = keep // built here for the same settings by the Gateway replaced
 		}
 	case *http.Transport:
 		c := t.Clone()
 		c.ResponseHeaderTimeout = timeout
+		limitTransport(c, maxConns, idle, stall)
 		rt = c
 		if keep != nil {
 			rt = keep
 		}
 	default:
-		if u.Timeout != 0 {
-			return nil, fmt.Errorf("proxy: upstream %q: a timeout needs an *http.Transport", name)
+		if u.Timeout != 0 || limited {
+			return nil, fmt.Errorf("proxy: upstream %q: a timeout or limit needs an *http.Transport", name)
 		}
 	}
 	target := *u.URL
@@ -240,6 +273,7 @@ func newUpstream(g *Gateway, name string, u Upstream, rt, keep http.RoundTripper
 	}
 	up := newReverseProxy(g, name, &target, u.PassAuthorization, rt, pool)
 	up.settings = u
+	up.slots = newSlots(maxConns, timeout)
 	return up, nil
 }
 

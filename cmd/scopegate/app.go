@@ -250,7 +250,8 @@ func newVerifier(f *config.File, as *authserver.Server, revoked *token.Revocatio
 func gatewayConfig(f *config.File, v *token.Verifier, logger *zap.Logger) proxy.Config {
 	ups := make(map[string]proxy.Upstream, len(f.Gateway.Upstreams))
 	for _, u := range f.Gateway.Upstreams {
-		ups[u.Name] = proxy.Upstream{URL: u.URL, PassAuthorization: u.PassAuthorization, Timeout: u.Timeout}
+		ups[u.Name] = proxy.Upstream{URL: u.URL, PassAuthorization: u.PassAuthorization, Timeout: u.Timeout,
+			MaxConnections: u.MaxConnections, IdleConnections: u.IdleConnections, StallTimeout: u.StallTimeout}
 	}
 	return proxy.Config{
 		Policy:          f.Policy,
