@@ -11,7 +11,7 @@ const testChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGEgc-cM5Q" // RFC 7636 
 
 // TestAuthorizeErrors covers every way an authorization request can fail:
 // a page at the server when the client or redirect URI cannot be trusted
-// (SECURITY.md A.1-A.3), otherwise a 303 back to the client with the error,
+// (RFC 9700 §4.1.3, RFC 8252 §7.3, RFC 6749 §4.1.2.1), otherwise a 303 back to the client with the error,
 // the state and iss (A.11, A.12, A.17, A.18).
 func TestAuthorizeErrors(t *testing.T) {
 	env := newTestServer(t, nil)
@@ -171,7 +171,7 @@ func TestSealedRequestCannotBeChanged(t *testing.T) {
 }
 
 // TestReusedChallengeIsLogged: the same code_challenge or nonce in two
-// transactions is logged (SECURITY.md A.19).
+// transactions is logged (RFC 9700 §2.1.1).
 func TestReusedChallengeIsLogged(t *testing.T) {
 	env := newTestServer(t, nil)
 	b := newBrowser(t, env)

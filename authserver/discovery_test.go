@@ -39,7 +39,7 @@ func getJSON(t *testing.T, env *testEnv, path string, v any) http.Header {
 }
 
 // TestDiscoveryMatchesBehaviour holds every published value to what the
-// endpoints do (SECURITY.md A.11, A.14, A.43).
+// endpoints do (RFC 9207, RFC 9700 §2.1.1, RFC 8414 §3).
 func TestDiscoveryMatchesBehaviour(t *testing.T) {
 	env := newTestServer(t, nil)
 	var md, oidcMD metadata
@@ -179,7 +179,7 @@ func TestKeysSharedAcrossInstances(t *testing.T) {
 }
 
 // TestSecurityHeaders: every page has CSP, framing and referrer
-// protection and no-store, and no page route has CORS (SECURITY.md A.8,
+// protection and no-store, and no page route has CORS (RFC 9700 §4.2.4,
 // A.9, A.10).
 func TestSecurityHeaders(t *testing.T) {
 	env := newTestServer(t, nil)

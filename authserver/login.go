@@ -165,7 +165,7 @@ func requestClient(req *authRequest) string {
 
 // clientAddr is the peer address that failures are counted against: the
 // IPv4 address, or the /64 of an IPv6 one, since one host usually holds a
-// whole /64. Forwarded headers are not trusted (SECURITY.md B.4), so
+// whole /64. Forwarded headers are not trusted (threat model B.4), so
 // behind a proxy this counts the proxy.
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

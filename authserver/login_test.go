@@ -34,7 +34,7 @@ func TestLoginFailureIsGeneric(t *testing.T) {
 
 // TestLoginRateLimit: 5 failures per account (canonicalised) from one
 // address and 20 per address in 15 minutes, then 429 even with the right
-// password (SECURITY.md B.11).
+// password (threat model B.11).
 func TestLoginRateLimit(t *testing.T) {
 	env := newTestServer(t, nil)
 	b := newBrowser(t, env)
@@ -75,7 +75,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 // TestSessionCookie: the session ID changes at login (no fixation) and
-// the cookie has HttpOnly, SameSite=Lax and Path=/ (SECURITY.md B.9).
+// the cookie has HttpOnly, SameSite=Lax and Path=/ (threat model B.9).
 func TestSessionCookie(t *testing.T) {
 	env := newTestServer(t, nil)
 	b := newBrowser(t, env)
@@ -230,7 +230,7 @@ func TestAccountRevokeAndLogout(t *testing.T) {
 }
 
 // TestNoOpenRedirect: no endpoint sends the browser to a URL from the
-// query (SECURITY.md A.5).
+// query (RFC 9700 §4.11).
 func TestNoOpenRedirect(t *testing.T) {
 	env := newTestServer(t, nil)
 	b := newBrowser(t, env)

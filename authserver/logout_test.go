@@ -124,7 +124,7 @@ func TestLogoutAsksWithoutMatchingHint(t *testing.T) {
 
 // TestLogoutNeverFollowsUnregisteredRedirect: every attempt to be sent
 // somewhere not registered for the client gets an error page, no
-// redirect, and leaves the session alone (SECURITY.md A.5).
+// redirect, and leaves the session alone (RFC 9700 §4.11).
 func TestLogoutNeverFollowsUnregisteredRedirect(t *testing.T) {
 	env := newTestServer(t, withLogoutURIs)
 	other := newTestServer(t, withLogoutURIs) // another issuer with the same clients

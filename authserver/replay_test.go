@@ -15,7 +15,7 @@ import (
 
 // TestReplayedCodeRevokesItsToken: a second redemption of a code fails
 // with invalid_grant and revokes the access token the first one issued
-// (SECURITY.md A.20, RFC 9700 §4.2.4): at once for a gateway in this
+// (RFC 9700 §4.2.4): at once for a gateway in this
 // process, and through the store for every other instance.
 func TestReplayedCodeRevokesItsToken(t *testing.T) {
 	inProcess := new(token.RevocationList)

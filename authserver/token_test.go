@@ -85,7 +85,7 @@ func (e *testEnv) codeFor(t testing.TB, b *browser, params url.Values) string {
 
 // TestTokenErrors checks (status, error, WWW-Authenticate) for every
 // failure of the token endpoint that does not involve a code
-// (SECURITY.md A.40, A.41, A.52, A.56).
+// (RFC 9700 §2.4, RFC 9700 §2.5, OAuth 2.1 §10, OAuth 2.1 §2.4.1).
 func TestTokenErrors(t *testing.T) {
 	env := newTestServer(t, nil)
 	cc := url.Values{"grant_type": {"client_credentials"}}
@@ -151,14 +151,14 @@ func TestTokenErrors(t *testing.T) {
 }
 
 // TestTokenCodeErrors covers the checks made when a code is redeemed
-// (SECURITY.md A.15, A.16, A.20, A.22, A.23, A.55).
+// (RFC 7636 §4.6, RFC 9700 §4.8.2, RFC 9700 §4.2.4, RFC 9700 §4.5.3, RFC 6749 §4.1.2, OAuth 2.1 §10.2).
 func TestTokenCodeErrors(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Unix())
 	env := newTestServer(t, func(c *Config) {
 		c.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
 		// A second confidential client on the same redirect URI: only the
-		// code's binding to its client tells them apart (SECURITY.md A.22).
+		// code's binding to its client tells them apart (RFC 9700 §4.5.3).
 		c.Clients = append(c.Clients, Client{ID: "other-printer", Secret: batchSecret,
 			RedirectURIs: []string{printerRedir}, Scopes: []string{"photos.read"}})
 	})
@@ -238,7 +238,7 @@ func TestTokenCodeErrors(t *testing.T) {
 }
 
 // TestConcurrentRedemption: of many simultaneous redemptions of one code,
-// exactly one gets a token (SECURITY.md A.21).
+// exactly one gets a token (RFC 6749 §4.1.2).
 func TestConcurrentRedemption(t *testing.T) {
 	env := newTestServer(t, nil)
 	code := env.codeFor(t, newBrowser(t, env), nil)

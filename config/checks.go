@@ -54,7 +54,7 @@ func hexColor(s string) bool {
 	return true
 }
 
-// logoProblem keeps pages free of third-party resources (SECURITY A.8):
+// logoProblem keeps pages free of third-party resources (RFC 9700 §4.2.4):
 // a logo is a path on this server or inline data.
 func logoProblem(s string) string {
 	switch {

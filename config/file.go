@@ -60,7 +60,7 @@ type AuthServer struct {
 	Clients        []Client
 	Scopes         []Scope // in file order, which is the order shown on the consent page
 	// Resources are the item types a user picks on the consent page
-	// (DESIGN.md "Only the photos the user chose"), in file order.
+	// (RFC 9396 authorization_details), in file order.
 	Resources []Resource
 	Branding  Branding
 	// SessionSecret, when set, is where the login-session and CSRF cookie

@@ -172,7 +172,7 @@ func TestSampleConfigs(t *testing.T) {
 		name, path string
 		routes     int
 	}{
-		{"DESIGN.md sample", "testdata/design.yaml", 3},
+		{"design sample", "testdata/design.yaml", 3},
 		{"config.example.yaml", "../config.example.yaml", 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ func (d *decoder) server(n *yaml.Node) Server {
 	listen, listenOK := d.listenAddr(f.get("listen"), &s.Listen)
 	admin, adminOK := d.listenAddr(f.get("admin_listen"), &s.AdminListen)
 	if listenOK && adminOK && sameListener(listen, admin) {
-		// SECURITY B.10: health, metrics and reload stay off the public port.
+		// threat model B.10: health, metrics and reload stay off the public port.
 		at := f.get("admin_listen")
 		if at == nil {
 			at = f.get("listen")

@@ -33,7 +33,7 @@ type Route struct {
 	// session must come from our own origin (Origin, else Referer).
 	CSRF string
 
-	// Item checks (DESIGN.md "Only the photos the user chose"); each is
+	// Item checks (RFC 9396 authorization_details, picked items); each is
 	// optional and applies only to tokens narrowed to picked items.
 	Resource *ItemRef    // the path names one item the token must hold
 	Filter   *ListFilter // the JSON answer keeps only the held items

@@ -27,7 +27,7 @@ func pathSeeds() []string {
 	}
 }
 
-// FuzzCheckPathMatch checks the promise of SECURITY.md B.1: a path
+// FuzzCheckPathMatch checks the promise of threat model B.1: a path
 // CheckPath accepts is already clean once unescaped, and its raw and
 // cleaned forms choose the same route, which is also the route a real
 // ServeMux chooses for a request parsed off the wire.

@@ -24,7 +24,7 @@ const (
 
 // CheckPath reports whether escapedPath, the path exactly as the backend
 // will receive it, is unambiguous enough to choose a route from
-// (SECURITY.md B.1). It rejects dot segments, empty segments, backslashes,
+// (threat model B.1). It rejects dot segments, empty segments, backslashes,
 // semicolons, control bytes and spaces, invalid percent-encoding, and
 // percent-encoded (or double-encoded) "/", ".", "\", ";", "?", "#" and NUL.
 // It also rejects, raw or percent-encoded, overlong UTF-8 sequences (such

@@ -21,7 +21,7 @@ func splitPattern(pat string) (method, host, path string, ok bool) {
 }
 
 // normalizePattern rewrites the host of a pattern to the form Match
-// compares against: lower case, no trailing dot (SECURITY.md B.2).
+// compares against: lower case, no trailing dot (threat model B.2).
 func normalizePattern(pat string) string {
 	method, host, path, ok := splitPattern(pat)
 	if !ok || host == "" {
@@ -90,7 +90,7 @@ func concretePath(path string) string {
 }
 
 // normalizeHost strips a port and a trailing dot and lower-cases host, as
-// the request side and the pattern side must agree (SECURITY.md B.2). It
+// the request side and the pattern side must agree (threat model B.2). It
 // allocates only when host has upper-case letters.
 func normalizeHost(host string) string {
 	if strings.HasPrefix(host, "[") {

@@ -10,7 +10,7 @@ import (
 )
 
 // TestAuthDecisions is the (token, route) -> (status, WWW-Authenticate)
-// table of RFC 6750 §3 and DESIGN.md "Gateway semantics", through real
+// table of RFC 6750 §3 and the README's gateway semantics, through real
 // HTTP with real signed tokens and the real verifier.
 func TestAuthDecisions(t *testing.T) {
 	e := newEnv(t, nil)

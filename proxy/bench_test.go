@@ -13,7 +13,7 @@ import (
 )
 
 // The gateway is measured against a bare ReverseProxy in the same run
-// (STYLE practice 13): same backend, same transport settings, same
+// same backend, same transport settings, same
 // keep-alive client; the gateway adds policy matching, a real token
 // verification (served by the verifier's cache) and the scope check.
 // Compare with benchstat or by eye:

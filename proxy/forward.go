@@ -73,7 +73,7 @@ func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 			}
 		}
 	} else {
-		// Forwarding headers ReverseProxy does not know (SECURITY.md B.4).
+		// Forwarding headers ReverseProxy does not know (threat model B.4).
 		for _, k := range [...]string{"X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Uri", "X-Forwarded-Server", "X-Real-Ip"} {
 			delete(pr.Out.Header, k)
 		}

@@ -78,8 +78,8 @@ func (timeoutError) Error() string   { return "i/o timeout" }
 func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
 
-// TestTransportErrorStatus is the (transport error) -> status table of
-// STYLE practice 10.
+// TestTransportErrorStatus is the (transport error) -> status table: a
+// timeout is 504, anything else that kept the upstream from answering 502.
 func TestTransportErrorStatus(t *testing.T) {
 	tests := []struct {
 		name string

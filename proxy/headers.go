@@ -96,7 +96,7 @@ func scrubHeaders(h http.Header, trusted bool) {
 }
 
 // cleanConnection removes Connection and every header it lists, before
-// anything reads the request headers (SECURITY.md B.5): otherwise a caller
+// anything reads the request headers (threat model B.5): otherwise a caller
 // could list X-Auth-Subject or Authorization there and have the proxy
 // delete a header after we judged or set it. A requested protocol upgrade
 // is kept as "Connection: Upgrade" so that ReverseProxy still forwards it,
@@ -187,7 +187,7 @@ func queryHasAccessToken(raw string) bool {
 // labels of letters, digits, '-' and '_' with at most one trailing dot,
 // or a bracketed IPv6 literal, then optionally ':' and digits. Anything
 // else (an empty host, "a..b", "%2e", a comma that X-Forwarded-Host
-// parsers split on, a zone) is refused (SECURITY.md B.2). It does not
+// parsers split on, a zone) is refused (threat model B.2). It does not
 // allocate.
 func validHost(host string) bool {
 	name := host

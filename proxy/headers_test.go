@@ -16,7 +16,7 @@ func isIdentityName(k string) bool {
 }
 
 // TestForgedIdentityNeverReachesBackend sends forged X-Auth-* headers and
-// their aliases to every route (SECURITY.md B.3, STYLE practice 12) and
+// their aliases to every route (threat model B.3) and
 // asserts the backend saw only what the gateway set: nothing on public
 // routes, exactly the token's identity on protected ones.
 func TestForgedIdentityNeverReachesBackend(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"github.com/scopegate/scopegate/token"
 )
 
-// itemRoutes is the DESIGN.md policy for picked photos.
+// itemRoutes is a policy for picked photos (RFC 9396 authorization_details).
 func itemRoutes(t testing.TB) *policy.Set {
 	t.Helper()
 	read := []string{"photos.read"}

@@ -7,7 +7,7 @@ import (
 )
 
 // TestAmbiguousPathsRejected sends paths that a matcher and a backend
-// could read differently (SECURITY.md B.1). Each must be 400 and never
+// could read differently (threat model B.1). Each must be 400 and never
 // forwarded, whatever route its cleaned form would reach. The token holds
 // every scope, so only the path check can stop them.
 func TestAmbiguousPathsRejected(t *testing.T) {

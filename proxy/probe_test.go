@@ -28,7 +28,7 @@ var probeRoutes = []policy.Route{
 func rawReq(lines ...string) string { return strings.Join(lines, "\r\n") + "\r\n\r\n" }
 
 // TestRawProbes is the acceptance probe of the gateway: raw HTTP/1.1 bytes
-// over a real TCP connection, one row per bypass class of SECURITY.md part
+// over a real TCP connection, one row per bypass class of docs/threat-model.md part
 // B and the other tricks proxies have shipped, each with the status the
 // caller must get and exactly what the backend may have seen: nothing, or
 // one request with this method and request-URI, these headers (values

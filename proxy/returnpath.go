@@ -19,7 +19,7 @@ const maxReturnPath = 2048
 // information, control characters and whitespace (CR/LF would split the
 // Location header; browsers strip tabs and newlines from URLs), encoded
 // slashes, backslashes, control bytes and dot segments, and fragments
-// (SECURITY.md B.9).
+// (threat model B.9).
 func safeReturnPath(p string) bool {
 	if len(p) == 0 || len(p) > maxReturnPath || p[0] != '/' {
 		return false

@@ -77,7 +77,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	ex.decision = "deny"
 	h := r.Header
 
-	// 1. Ambiguity (SECURITY.md B.1, B.6).
+	// 1. Ambiguity (threat model B.1, B.6).
 	if len(h["Authorization"]) > 1 {
 		g.deny(w, r, ex, errAmbiguousAuth)
 		return

@@ -110,7 +110,7 @@ func TestCacheMaxAgeForcesSignatureCheck(t *testing.T) {
 
 func TestCacheDoesNotCrossVerifiers(t *testing.T) {
 	// The gateway of one resource must not accept a token because another
-	// resource's verifier with the same keys has seen it (SECURITY B.8).
+	// resource's verifier with the same keys has seen it (threat model B.8).
 	key := tokentest.NewKey(t)
 	clk := newClock()
 	mk := func(aud string) *token.Verifier {

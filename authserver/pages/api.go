@@ -42,7 +42,7 @@ type ConsentData struct {
 	CSRFToken   string
 	ClientName  string
 	ClientID    string
-	ClientOwner string // optional: who operates the client (SECURITY.md A.48), shown under its name
+	ClientOwner string // optional: who operates the client (draft-ietf-oauth-v2-1 §7.9), shown under its name
 	RedirectURI string // shown so users see where they will be sent
 	UserName    string // display name of the signed-in user
 	Scopes      []ScopeItem

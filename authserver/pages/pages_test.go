@@ -19,7 +19,7 @@ func newTestRenderer(t *testing.T) *Renderer {
 }
 
 // externalRef finds src/href attributes pointing off the origin, which CSP
-// would block (and SECURITY.md A.8 forbids).
+// would block (and RFC 9700 §4.2.4 forbids).
 var externalRef = regexp.MustCompile(`(?i)(src|href|action)\s*=\s*"?\s*(https?:|//)`)
 
 // TestPagesCommon checks what every page must hold, whatever its data.

@@ -15,7 +15,7 @@ import (
 )
 
 // adminHandler serves the operator endpoints. It is mounted only on
-// server.admin_listen, never on the public listener (SECURITY.md B.10).
+// server.admin_listen, never on the public listener (threat model B.10).
 //
 // /readyz answers 200 or 503 with a JSON body: the status, the config
 // running (path, content hash, load time) and the last reload's result.

@@ -262,7 +262,7 @@ func getAttr(n *html.Node, key string) string {
 	return ""
 }
 
-// TestPhotoPrinterFlowThroughGateway walks the nine steps of DESIGN.md with
+// TestPhotoPrinterFlowThroughGateway walks the photo-printer flow with
 // golang.org/x/oauth2 and go-oidc against a real scopegate: discovery,
 // authorize, login, consent, code, token with PKCE, then the gateway.
 func TestPhotoPrinterFlowThroughGateway(t *testing.T) {

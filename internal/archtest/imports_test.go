@@ -45,7 +45,7 @@ var allowed = map[string][]string{
 // span the whole product.
 var open = []string{"cmd/scopegate", "internal/archtest", "bench"}
 
-// forbiddenNames are package names that say nothing (STYLE.md practice 1).
+// forbiddenNames are package names that say nothing about what they provide.
 var forbiddenNames = []string{"util", "utils", "common", "helpers", "apis", "types", "models", "misc"}
 
 type listedPackage struct {
@@ -95,7 +95,7 @@ func TestImportDirection(t *testing.T) {
 }
 
 // TestDriversStayInTheirBackend keeps each database driver inside its own
-// store backend (STYLE.md practice 16).
+// store backend.
 func TestDriversStayInTheirBackend(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, module+"/...").Output()
 	if err != nil {

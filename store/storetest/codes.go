@@ -135,7 +135,7 @@ func testAuthCodeDuplicate(t *testing.T, s store.Store) {
 }
 
 // testAuthCodeConcurrentRedeem redeems each code from many goroutines
-// released at once: exactly one must win (RFC 9700 §4.2.4, SECURITY.md A21).
+// released at once: exactly one must win (RFC 9700 §4.2.4, RFC 6749 §4.1.2).
 func testAuthCodeConcurrentRedeem(t *testing.T, s store.Store) {
 	const rounds, n = 5, 12
 	for r := range rounds {
