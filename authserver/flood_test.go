@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // countBcrypt makes every bcrypt comparison of env's server take at least
@@ -157,5 +159,33 @@ func TestHashGateBusy(t *testing.T) {
 	}
 	if n := len(env.srv.logins.m); n != 1 {
 		t.Errorf("%d login limiter keys after one failure and one busy refusal, want 1", n)
+	}
+}
+
+// TestPasswordOver72Bytes: bcrypt ignores what follows the 72nd byte, so
+// alice's password with anything appended must not sign in; the answer is
+// that of a wrong password, and no hash is run for it.
+func TestPasswordOver72Bytes(t *testing.T) {
+	long := strings.Repeat("p", 72)
+	env := newTestServer(t, func(c *Config) {
+		h, err := bcrypt.GenerateFromPassword([]byte(long), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Users[0].PasswordHash = string(h)
+	})
+	runs := countBcrypt(env, 0)
+	b := newBrowser(t, env)
+	p := b.follow(b.get(loginURL(env)))
+	p = b.submit(p, "/oauth2/login", url.Values{"username": {"alice"}, "password": {long + "anything"}})
+	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, msgBadLogin) {
+		t.Errorf("73+ byte password sharing the first 72 bytes: status %d, want 401 with %q", p.status, msgBadLogin)
+	}
+	if n := runs.Load(); n != 0 {
+		t.Errorf("%d bcrypt runs for an over-long password, want 0", n)
+	}
+	p = b.submit(p, "/oauth2/login", url.Values{"username": {"alice"}, "password": {long}})
+	if p.status != http.StatusSeeOther {
+		t.Errorf("the 72-byte password itself: status %d, want 303", p.status)
 	}
 }
