@@ -233,6 +233,12 @@ type Store interface {
 	// not, refresh tokens rotated or not) and returns how many it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 
+	// Heartbeat records at as the last beat of instance with one write,
+	// creating or replacing its row. Readiness checks call it: a store
+	// that still answers reads but can no longer write (a deleted SQLite
+	// file, a read-only database) fails it.
+	Heartbeat(ctx context.Context, instance string, at time.Time) error
+
 	// Close releases the backend's resources.
 	Close() error
 }

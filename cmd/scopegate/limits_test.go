@@ -19,8 +19,13 @@ import (
 
 // startLimited runs serve() with a small connection cap and short body
 // timeouts in front of backend, and returns the public and admin base URLs.
-func startLimited(t *testing.T, backend http.Handler, serverExtra string) (public, admin string) {
+// dbPath, if given, is where the SQLite store goes.
+func startLimited(t *testing.T, backend http.Handler, serverExtra string, dbPath ...string) (public, admin string) {
 	t.Helper()
+	db := t.TempDir() + "/scopegate.db"
+	if len(dbPath) > 0 {
+		db = dbPath[0]
+	}
 	up := httptest.NewServer(backend)
 	t.Cleanup(up.Close)
 	addr := freeLoopbackAddr(t)
@@ -41,7 +46,7 @@ gateway:
     - route: "POST /upload"
       upstream: files
       public: true
-`, addr, serverExtra, t.TempDir()+"/scopegate.db", addr, up.URL)
+`, addr, serverExtra, db, addr, up.URL)
 	f, err := config.Parse("limits.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatalf("config: %v", err)

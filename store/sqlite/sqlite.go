@@ -12,7 +12,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/store/internal/sqlstore"
@@ -23,6 +25,8 @@ import (
 // DB is a store backed by one SQLite file.
 type DB struct {
 	*sqlstore.Store
+	path string
+	file os.FileInfo // the database file as opened; nil for ":memory:"
 }
 
 var _ store.Store = (*DB)(nil)
@@ -63,7 +67,30 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), db.Close())
 	}
-	return &DB{Store: sqlstore.New(db, sqlstore.SQLite)}, nil
+	d := &DB{Store: sqlstore.New(db, sqlstore.SQLite), path: path}
+	if path != ":memory:" {
+		if d.file, err = os.Stat(path); err != nil {
+			return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), db.Close())
+		}
+	}
+	return d, nil
+}
+
+// Heartbeat first checks that the file opened is still the one at the
+// path: SQLite keeps reading and writing a deleted or replaced file
+// through its open descriptors, so every write would succeed and be lost
+// at the next start.
+func (d *DB) Heartbeat(ctx context.Context, instance string, at time.Time) error {
+	if d.file != nil {
+		now, err := os.Stat(d.path)
+		if err != nil {
+			return fmt.Errorf("sqlite: database file: %w", err)
+		}
+		if !os.SameFile(d.file, now) {
+			return fmt.Errorf("sqlite: database file %s was replaced", d.path)
+		}
+	}
+	return d.Store.Heartbeat(ctx, instance, at)
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TimesUTC", testTimesUTC},
 		{"ScopesRoundTrip", testScopesRoundTrip},
 		{"CancelledContext", testCancelledContext},
+		{"Heartbeat", testHeartbeat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

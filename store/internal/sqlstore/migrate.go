@@ -133,6 +133,16 @@ var migrations = []migration{
 			`CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at)`,
 		},
 	},
+	{
+		version: 6,
+		name:    "heartbeats",
+		stmts: []string{
+			`CREATE TABLE heartbeats (
+				instance TEXT PRIMARY KEY,
+				beat_at  BIGINT NOT NULL
+			)`,
+		},
+	},
 }
 
 // Migrate brings the schema up to date on conn, one transaction per
