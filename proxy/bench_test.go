@@ -18,7 +18,7 @@ import (
 // verification (served by the verifier's cache) and the scope check.
 // Compare with benchstat or by eye:
 //
-//	go test -run '^$' -bench 'BareReverseProxy|Gateway' -benchmem -count 6 ./proxy
+//	go test -run '^$' -bench 'BareReverseProxy|Gateway|Session' -benchmem -count 6 ./proxy
 
 func BenchmarkBareReverseProxy(b *testing.B) {
 	back := newBackend(b)
@@ -88,6 +88,47 @@ func runBenchPath(b *testing.B, front *httptest.Server, toks []string, path stri
 	for b.Loop() {
 		req.Header["Authorization"] = auth[i%len(auth) : i%len(auth)+1]
 		i++
+		res, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Fatalf("status %d; want 200", res.StatusCode)
+		}
+	}
+}
+
+// BenchmarkSession is BenchmarkGateway with a browser session cookie
+// instead of a bearer token, on a login: browser route: the decoded
+// session is served from the gateway's session cache, as steady traffic
+// would be.
+func BenchmarkSession(b *testing.B) {
+	e := newBrowserEnv(b, false)
+	e.back.setHandler(nil)
+	c := e.browser()
+	e.signIn(c, "/gallery/")
+	e.back.setHandler(benchHandler)
+	var cookie string
+	u := mustURL(b, e.front.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "scopegate_gateway" {
+			cookie = ck.Name + "=" + ck.Value
+		}
+	}
+	if cookie == "" {
+		b.Fatal("no session cookie")
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequest("GET", e.front.URL+"/gallery/1", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header["Cookie"] = []string{cookie}
+	b.ReportAllocs()
+	for b.Loop() {
 		res, err := client.Do(req)
 		if err != nil {
 			b.Fatal(err)

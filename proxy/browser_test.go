@@ -29,7 +29,7 @@ const gatewayClient = "scopegate-gateway"
 // redirects to the gateway's callback with a one-time code, which
 // Exchange redeems only with the right PKCE verifier.
 type browserEnv struct {
-	t       *testing.T
+	t       testing.TB
 	back    *backend
 	gw      *proxy.Gateway
 	front   *httptest.Server
@@ -62,7 +62,7 @@ var browserRoutes = []policy.Route{
 	{Pattern: "GET /api/", Upstream: "photos", Scopes: []string{"photos.read"}},
 }
 
-func newBrowserEnv(t *testing.T, tls bool) *browserEnv {
+func newBrowserEnv(t testing.TB, tls bool) *browserEnv {
 	t.Helper()
 	e := &browserEnv{t: t, back: newBackend(t), key: tokentest.NewKey(t), revoked: new(token.RevocationList),
 		codes: map[string]pendingCode{}, ttl: 10 * time.Minute}
