@@ -173,7 +173,7 @@ func TestSampleConfigs(t *testing.T) {
 		routes     int
 	}{
 		{"design sample", "testdata/design.yaml", 3},
-		{"config.example.yaml", "../config.example.yaml", 6},
+		{"config.example.yaml", "../config.example.yaml", 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Load(tc.path, env)

@@ -150,11 +150,12 @@ scopegate demo: the photo-printing scenario is running on this machine.
   scopegate (auth+gateway): %s
     discovery:              %s/.well-known/openid-configuration
     your account page:      %s/oauth2/account
+    the drive's web gallery: %s/gallery/   (sign in with your browser)
   legacy photo API:         http://127.0.0.1:%d   (trusts X-Auth-Subject: only the gateway may call it)
   admin (health, metrics):  http://127.0.0.1:%d/healthz
 
 Demo logins (they only exist in this demo):
-`, p.shop, issuer, issuer, issuer, p.photoAPI, p.admin)
+`, p.shop, issuer, issuer, issuer, issuer, p.photoAPI, p.admin)
 	for _, l := range demo.Logins() {
 		fmt.Fprintf(w, "  %-8s password %s\n", l.Username, l.Password)
 	}

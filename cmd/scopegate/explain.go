@@ -137,10 +137,22 @@ func printRoute(w io.Writer, route *policy.Route) {
 		return
 	}
 	fmt.Fprintf(w, "route:    %q at %s -> upstream %s\n", route.Pattern, route.Pos, route.Upstream)
-	if route.Public {
+	switch {
+	case route.Public:
 		fmt.Fprintln(w, "requires: nothing (public)")
-	} else {
+	case route.Login == policy.LoginBrowser && len(route.Scopes) == 0:
+		fmt.Fprintln(w, "requires: a signed-in browser session or a valid token (any scope)")
+	case route.Login == policy.LoginBrowser:
+		fmt.Fprintf(w, "requires: a signed-in browser session or a valid token, with scopes %s\n", strings.Join(route.Scopes, ", "))
+	default:
 		fmt.Fprintf(w, "requires: a valid token with scopes %s\n", strings.Join(route.Scopes, ", "))
+	}
+	if route.Login == policy.LoginBrowser {
+		fmt.Fprintln(w, "browser:  without token or session, a browser asking for HTML is redirected (303) to")
+		fmt.Fprintln(w, "          /oauth2/authorize to sign in, then back to this URL; other callers get 401")
+		if route.CSRF == policy.CSRFOrigin {
+			fmt.Fprintln(w, "csrf:     a POST, PUT, PATCH or DELETE carried by the session must come from this origin")
+		}
 	}
 	if route.Owner != "" {
 		fmt.Fprintf(w, "owner:    the path's {%s} must equal the token's sub\n", route.Owner)

@@ -28,6 +28,7 @@ type demoConfig struct {
 			Route  string
 			Scopes []string
 			Public bool
+			Login  string
 		}
 	}
 }
@@ -52,11 +53,15 @@ func TestConfigMatchesTheDemo(t *testing.T) {
 	wantRoutes := map[string]string{
 		"GET /photos": "photos.read", "GET /photos/{id}": "photos.read", "GET /photos/{id}/image": "photos.read",
 		"POST /photos": "photos.write", "DELETE /photos/{id}": "photos.write", "GET /status": "public",
+		"GET /gallery/": "login: browser", // the drive's own pages, for signed-in people
 	}
 	got := map[string]string{}
 	for _, r := range c.Gateway.Routes {
 		v := "public"
-		if !r.Public {
+		switch {
+		case r.Login == "browser" && len(r.Scopes) == 0:
+			v = "login: browser"
+		case !r.Public:
 			v = slices.Concat(r.Scopes, []string{""})[0]
 		}
 		got[r.Route] = v

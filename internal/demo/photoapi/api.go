@@ -65,6 +65,8 @@ func New(cfg Config) *API {
 	a.mux.HandleFunc("GET /photos/{id}", a.caller(a.metadata))
 	a.mux.HandleFunc("DELETE /photos/{id}", a.caller(a.remove))
 	a.mux.HandleFunc("GET /photos/{id}/image", a.caller(a.image))
+	a.mux.HandleFunc("GET /gallery/{$}", a.galleryCaller(a.gallery))
+	a.mux.HandleFunc("GET /gallery/{id}/{size}", a.galleryCaller(a.galleryImage))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
