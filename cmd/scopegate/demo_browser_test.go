@@ -225,7 +225,10 @@ func TestDemoInBrowser(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool, what string, log fmt.Stringer) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: under -race on two busy cores a demo start (bcrypt, RSA
+	// keys, SQLite migrations) has taken over 30 s. This bounds a hang; it
+	// measures nothing.
+	deadline := time.Now().Add(2 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s\n%s", what, log)

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
-		return runServe(ctx, rest, stdout, stderr)
+		return interrupted(ctx, runServe(ctx, rest, stdout, stderr))
 	case "check":
 		return runCheck(rest, stdout, stderr)
 	case "explain":
@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "hash-password":
 		return runHashPassword(stdin, stdout)
 	case "demo":
-		return runDemo(ctx, rest, stdout, stderr)
+		return interrupted(ctx, runDemo(ctx, rest, stdout, stderr))
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "-h", "--help":
@@ -78,4 +78,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	}
 	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
+}
+
+// interrupted turns the error of a start cut short by Ctrl-C (ctx cancelled
+// while the store or keys were still loading) into a clean exit: the user
+// asked to stop, and nothing failed.
+func interrupted(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
