@@ -8,9 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
 )
 
 // cspForTests is the policy the authserver sends; serving the screenshots
@@ -62,28 +64,82 @@ func TestScreenshots(t *testing.T) {
 	sort.Strings(names)
 	sizes := []struct {
 		label string
-		w, h  int
+		w, h  int64
 	}{{"desktop", 1280, 900}, {"mobile", 390, 844}}
-	// Each Chromium mostly waits on its own start-up, so the shots run in
-	// parallel subtests; the group ends before the server closes.
-	t.Run("pages", func(t *testing.T) {
-		for _, name := range names {
-			for _, s := range sizes {
-				take(t, chromium, srv.URL, dir, name, s.label, s.w, s.h, false)
-			}
+
+	// One Chromium for all shots: starting one per page cost most of this
+	// package's test time. Each shot gets its own tab.
+	browser := startChromium(t, chromium)
+	for _, name := range names {
+		for _, s := range sizes {
+			take(t, browser, srv.URL, dir, name, s.label, s.w, s.h, false)
 		}
-		// One page in dark mode is enough to catch a broken palette.
-		take(t, chromium, srv.URL, dir, "consent", "dark-mobile", 390, 844, true)
-	})
+	}
+	// One page in dark mode is enough to catch a broken palette.
+	take(t, browser, srv.URL, dir, "consent", "dark-mobile", 390, 844, true)
 }
 
-func take(t *testing.T, chromium, base, dir, name, label string, w, h int, dark bool) {
-	t.Run(name+"-"+label, func(t *testing.T) {
-		t.Parallel()
-		file := filepath.Join(dir, name+"-"+label+".png")
-		screenshot(t, chromium, base+"/page/"+name, file, w, h, dark)
-		t.Logf("screenshot: %s", file)
-	})
+// startChromium starts headless Chromium with the flags this closed
+// network needs (no background connections) and a fresh profile.
+func startChromium(t *testing.T, chromium string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+	)
+	// Bounds the browser's whole life, so a hung Chromium cannot hang the test.
+	base, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	actx, cancel := chromedp.NewExecAllocator(base, opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("starting %s: %v", chromium, err)
+	}
+	return ctx
+}
+
+// take saves a full-page screenshot of one sample page in a new tab.
+func take(t *testing.T, browser context.Context, base, dir, name, label string, w, h int64, dark bool) {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(browser)
+	defer cancel()
+	scheme := "light"
+	if dark {
+		scheme = "dark"
+	}
+	var png []byte
+	err := chromedp.Do(tab,
+		chromedp.EmulateViewport(w, h),
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			})
+			return err
+		}),
+		chromedp.Navigate(base+"/page/"+name),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) (err error) {
+			png, err = chromedp.FullScreenshot(100)(ctx, tg) // quality 100 gives a PNG
+			return err
+		}),
+	)
+	if err != nil {
+		t.Fatalf("screenshot of %s (%s): %v", name, label, err)
+	}
+	if len(png) == 0 {
+		t.Fatalf("chromium gave an empty screenshot of %s (%s)", name, label)
+	}
+	file := filepath.Join(dir, name+"-"+label+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", file)
 }
 
 func findChromium() string {
@@ -93,27 +149,4 @@ func findChromium() string {
 		}
 	}
 	return ""
-}
-
-func screenshot(t *testing.T, chromium, url, file string, w, h int, dark bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--hide-scrollbars", "--user-data-dir=" + t.TempDir(),
-		"--window-size=" + strconv.Itoa(w) + "," + strconv.Itoa(h),
-		"--screenshot=" + file,
-	}
-	if dark {
-		args = append(args, "--force-dark-mode")
-	}
-	cmd := exec.CommandContext(ctx, chromium, append(args, url)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium %s: %v\n%s", url, err, out)
-	}
-	if fi, err := os.Stat(file); err != nil || fi.Size() == 0 {
-		t.Fatalf("chromium wrote no screenshot for %s: %v", url, err)
-	}
 }
