@@ -78,12 +78,21 @@ func (d *decoder) clients(n *yaml.Node, users map[string]*yaml.Node, scopes []Sc
 	return out
 }
 
+// GatewayClientID is the client the gateway signs browsers in with
+// (login: browser routes). The gateway registers it itself, so the config
+// may not declare a client of that ID.
+const GatewayClientID = "scopegate-gateway"
+
 // clientID checks uniqueness, and that no client ID equals a username:
 // both end up in a token's sub, and must never be mistaken for each other
 // (RFC 9700 §4.15.1).
 func (d *decoder) clientID(t text, ids, users map[string]*yaml.Node) {
 	if err := oauthrule.CheckIdentifier(t.value); err != nil {
 		d.errorf(t.node, "client id %s %v", t.quoted(), err)
+		return
+	}
+	if t.value == GatewayClientID {
+		d.errorf(t.node, "client id %s is reserved for the gateway's own sign-in (login: browser routes)", t.quoted())
 		return
 	}
 	if first, dup := ids[t.value]; dup {

@@ -30,6 +30,11 @@ func TestClients(t *testing.T) {
 			want: []string{`c.yaml:9:12: duplicate client id "app" (first at line 8)`},
 		},
 		{
+			name: "the gateway's own id",
+			yaml: clientsHead + "    - {id: scopegate-gateway, redirect_uris: [\"https://p.example/cb\"]}\n",
+			want: []string{`c.yaml:8:12: client id "scopegate-gateway" is reserved for the gateway's own sign-in (login: browser routes)`},
+		},
+		{
 			name: "id equals a username ignoring case",
 			yaml: clientsHead + "    - {id: Alice, redirect_uris: [\"https://p.example/cb\"]}\n",
 			want: []string{`c.yaml:8:12: client id "Alice" equals the username at line 5: token subjects would collide`},

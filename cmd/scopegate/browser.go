@@ -21,8 +21,8 @@ import (
 )
 
 // gatewayClientID is the gateway's own client at the authorization server,
-// registered here and never in the config file.
-const gatewayClientID = "scopegate-gateway"
+// registered here; the config refuses a client of that ID.
+const gatewayClientID = config.GatewayClientID
 
 // needsBrowserLogin reports whether some route signs browsers in.
 func needsBrowserLogin(f *config.File) bool {
