@@ -139,7 +139,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.logins.reset(pairKey(account, addr))
 	// A new session ID at every login: a planted cookie never becomes a
 	// signed-in session (session fixation).
-	sess, err = s.startSession(w, oauthrule.CanonicalUsername(u.Username))
+	sess, err = s.startSession(w, r, oauthrule.CanonicalUsername(u.Username))
 	if err != nil {
 		s.internalError(w, r, err)
 		return

@@ -73,8 +73,9 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	s.clearSession(w)
 	sub := ""
-	if sess != nil {
+	if sess.signedIn() {
 		sub = sess.Username
+		s.deleteSession(r, sess)
 	}
 	s.audit(r, EventLogout, sub, "")
 }

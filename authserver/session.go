@@ -5,11 +5,16 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gorilla/securecookie"
+	"go.uber.org/zap"
+
+	"github.com/scopegate/scopegate/store"
 )
 
 const (
@@ -20,17 +25,21 @@ const (
 	pendingName = "scopegate_authz"
 )
 
-// session is the browser's state, kept only in a signed and encrypted
+// session is the browser's state, carried in a signed and encrypted
 // cookie. A browser gets one with an empty Username before login, so that
-// the login form's CSRF token has something to bind to; login replaces it
-// with a fresh ID (no session fixation).
+// the login form's CSRF token has something to bind to; such sessions live
+// only in the cookie, so anonymous visitors cost no store writes. Login
+// replaces it with a fresh ID (no session fixation) and records the signed-in
+// session in the store under the SHA-256 of that ID: logout deletes the
+// record, and a copy of the cookie taken before is worth nothing after
+// (RFC 9700 §4.14.2, OpenID Connect RP-Initiated Logout 1.0 §2).
 type session struct {
 	ID       string
 	Username string // canonical; empty before login
 	AuthTime int64  // unix seconds of the login
 	// Credential fingerprints the user's password hash at login, so that
-	// changing the password or removing the user in the config ends every
-	// session at the next restart, even though sessions live in cookies.
+	// changing the password or removing the user in the config (at a
+	// restart or a reload) ends every session of that user.
 	Credential []byte
 }
 
@@ -110,7 +119,10 @@ func (s *Server) sessionCookieName() string {
 }
 
 // readSession returns the browser's session, or nil if it has none, the
-// cookie is invalid or expired, or its user's credentials have changed.
+// cookie is invalid or expired, its user's credentials have changed, or
+// (for a signed-in session) the store no longer holds it: it was ended
+// at logout, it expired, or the store cannot say, which counts as signed
+// out (fail closed).
 func (s *Server) readSession(r *http.Request) *session {
 	c, err := r.Cookie(s.sessionCookieName())
 	if err != nil {
@@ -126,8 +138,25 @@ func (s *Server) readSession(r *http.Request) *session {
 		if !ok || !hmac.Equal(sess.Credential, want) {
 			return nil
 		}
+		rec, err := s.store.LoginSession(r.Context(), sessionRecordID(sess.ID), s.now())
+		if err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
+				s.log.Warn("reading login session failed; treating the browser as signed out", zap.Error(err))
+			}
+			return nil
+		}
+		if rec.Subject != sess.Username {
+			return nil
+		}
 	}
 	return &sess
+}
+
+// sessionRecordID is the store key of a session: the hex SHA-256 of the
+// ID in the cookie, so that reading the store yields no usable session.
+func sessionRecordID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
 }
 
 // anonymousSession returns the current session, creating a signed-out one
@@ -141,11 +170,30 @@ func (s *Server) anonymousSession(w http.ResponseWriter, r *http.Request) (*sess
 }
 
 // startSession replaces whatever session the browser had with a new one
-// for username, under a new ID.
-func (s *Server) startSession(w http.ResponseWriter, username string) (*session, error) {
+// for username, under a new ID recorded in the store; the session the
+// browser had before, if signed in, ends.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, username string) (*session, error) {
 	cred, _ := s.credentialFor(username)
-	sess := &session{ID: randomToken(32), Username: username, AuthTime: s.now().Unix(), Credential: cred}
+	now := s.now()
+	sess := &session{ID: randomToken(32), Username: username, AuthTime: now.Unix(), Credential: cred}
+	rec := store.LoginSession{ID: sessionRecordID(sess.ID), Subject: username,
+		AuthTime: time.Unix(sess.AuthTime, 0), CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
+	if err := s.store.CreateLoginSession(r.Context(), rec); err != nil {
+		return nil, fmt.Errorf("authserver: recording login session: %w", err)
+	}
+	if old := s.readSession(r); old.signedIn() {
+		s.deleteSession(r, old)
+	}
 	return sess, s.writeSession(w, sess)
+}
+
+// deleteSession ends sess on the server. The delete outlives a client
+// that hangs up, since the browser may already have dropped the cookie.
+func (s *Server) deleteSession(r *http.Request, sess *session) {
+	ctx := context.WithoutCancel(r.Context())
+	if err := s.store.DeleteLoginSession(ctx, sessionRecordID(sess.ID)); err != nil {
+		s.log.Error("ending login session: the store did not delete it", zap.Error(err))
+	}
 }
 
 func (s *Server) writeSession(w http.ResponseWriter, sess *session) error {

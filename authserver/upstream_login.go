@@ -165,7 +165,7 @@ func (s *Server) handleUpstreamCallback(w http.ResponseWriter, r *http.Request) 
 		s.internalError(w, r, err)
 		return
 	}
-	sess, err := s.startSession(w, subject)
+	sess, err := s.startSession(w, r, subject)
 	if err != nil {
 		s.internalError(w, r, err)
 		return

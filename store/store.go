@@ -145,6 +145,8 @@ type FederatedUser struct {
 // Store is implemented by every backend. All times are stored and returned
 // in UTC. Every method honours ctx.
 type Store interface {
+	LoginSessions
+
 	// SigningKeys returns all stored signing keys, newest first.
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// CreateSigningKey stores a new key; ErrConflict if the ID exists.
@@ -228,9 +230,10 @@ type Store interface {
 	// since lists all in force.
 	Revocations(ctx context.Context, since, now time.Time) ([]Revocation, error)
 
-	// DeleteExpired removes codes, refresh tokens and revocations that
-	// expired before now (ExpiresAt at or before now; codes redeemed or
-	// not, refresh tokens rotated or not) and returns how many it removed.
+	// DeleteExpired removes codes, refresh tokens, revocations and login
+	// sessions that expired before now (ExpiresAt at or before now; codes
+	// redeemed or not, refresh tokens rotated or not) and returns how many
+	// it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Heartbeat records at as the last beat of instance with one write,

@@ -20,9 +20,10 @@ var sharedPasswordHash = sync.OnceValues(func() ([]byte, error) {
 	return bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 })
 
-// startSessionInstance runs one scopegate with its own store and the given
-// authserver.session_secret ("" for none).
-func startSessionInstance(t *testing.T, secret string) string {
+// startSessionInstance runs one scopegate on the SQLite file db ("" for
+// a store of its own) with the given authserver.session_secret ("" for
+// none).
+func startSessionInstance(t *testing.T, db, secret string) string {
 	t.Helper()
 	hash, err := sharedPasswordHash()
 	if err != nil {
@@ -34,9 +35,12 @@ func startSessionInstance(t *testing.T, secret string) string {
 	if secret != "" {
 		secretLine = fmt.Sprintf("  session_secret: %q\n", secret)
 	}
+	if db == "" {
+		db = t.TempDir() + "/db"
+	}
 	yaml := fmt.Sprintf("store:\n  dsn: %q\nauthserver:\n  issuer: %q\n%s  users:\n    - username: alice\n      password_hash: %q\n"+
 		"gateway:\n  upstreams:\n    api: {url: \"http://127.0.0.1:9\"}\n  routes:\n    - {route: \"GET /status\", upstream: api, public: true}\n",
-		t.TempDir()+"/db", issuer, secretLine, hash)
+		db, issuer, secretLine, hash)
 	f, err := config.Parse("s.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -51,25 +55,35 @@ func startSessionInstance(t *testing.T, secret string) string {
 	return srv.URL
 }
 
-// TestSessionSecretSharesSessionsAcrossInstances: with the same
-// session_secret, a user signed in at one instance is signed in at every
-// instance (the cookie jar ignores ports, like browsers do); without it
-// each instance only trusts its own cookies.
+// TestSessionSecretSharesSessionsAcrossInstances: instances sharing a
+// store share sign-ins (the cookie jar ignores ports, like browsers do),
+// with or without a session_secret, unless their secrets differ. With
+// separate stores a sign-in stays at the instance whose store recorded
+// it, even with the same secret: the session is a record there, so that
+// logout can end it (issue 12, finding 5).
 func TestSessionSecretSharesSessionsAcrossInstances(t *testing.T) {
 	shared := "a-session-secret-that-is-long-enough-0123456789"
 	tests := []struct {
 		name        string
+		sharedStore bool
 		secretA     string
 		secretB     string
 		signedInAtB bool
 	}{
-		{"same secret", shared, shared, true},
-		{"different secrets", shared, shared + "x", false},
-		{"no secret, separate stores", "", "", false},
+		{"shared store, same secret", true, shared, shared, true},
+		{"shared store, no secret", true, "", "", true},
+		{"shared store, different secrets", true, shared, shared + "x", false},
+		{"separate stores, same secret", false, shared, shared, false},
+		{"separate stores, no secret", false, "", "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, b := startSessionInstance(t, tc.secretA), startSessionInstance(t, tc.secretB)
+			dbA, dbB := "", ""
+			if tc.sharedStore {
+				dbA = t.TempDir() + "/db"
+				dbB = dbA
+			}
+			a, b := startSessionInstance(t, dbA, tc.secretA), startSessionInstance(t, dbB, tc.secretB)
 			c := browser("http://unused.invalid/")
 			resp, err := c.Get(a + "/oauth2/login")
 			if err != nil {

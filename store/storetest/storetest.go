@@ -47,6 +47,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ScopesRoundTrip", testScopesRoundTrip},
 		{"CancelledContext", testCancelledContext},
 		{"Heartbeat", testHeartbeat},
+		{"LoginSessions", testLoginSessions},
+		{"LoginSessionExpiry", testLoginSessionExpiry},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

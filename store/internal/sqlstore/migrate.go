@@ -143,6 +143,21 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		// Login sessions live on the server, so that logout ends them.
+		version: 7,
+		name:    "login sessions",
+		stmts: []string{
+			`CREATE TABLE login_sessions (
+				id         TEXT PRIMARY KEY,
+				subject    TEXT NOT NULL,
+				auth_time  BIGINT NOT NULL,
+				created_at BIGINT NOT NULL,
+				expires_at BIGINT NOT NULL
+			)`,
+			`CREATE INDEX login_sessions_expires_at ON login_sessions (expires_at)`,
+		},
+	},
 }
 
 // Migrate brings the schema up to date on conn, one transaction per
