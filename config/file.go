@@ -26,6 +26,10 @@ type File struct {
 type Server struct {
 	Listen         string         // public: authorization server + gateway; default ":8080"
 	AdminListen    string         // /healthz, /readyz, /metrics; default "127.0.0.1:9090"; never equal to Listen
+	// Hosts are host names (or IP addresses) the public listener answers
+	// for besides the ones it always allows; see File.AllowedHosts.
+	// Lower-case, no port.
+	Hosts          []string
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed; a bare IP becomes a /32 or /128
 	// MaxConnections caps the public listener's open connections; 0 (the
 	// default) derives the cap from the open-file limit.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scopegate/scopegate/oauthrule"
 )
 
 // Defaults for the server, log and store sections.
@@ -33,7 +35,7 @@ const (
 )
 
 func (d *decoder) server(n *yaml.Node) Server {
-	f := d.mapping(n, "listen", "admin_listen", "trusted_proxies", "max_connections",
+	f := d.mapping(n, "listen", "admin_listen", "hosts", "trusted_proxies", "max_connections",
 		"read_timeout", "body_idle_timeout", "idle_timeout")
 	s := Server{Listen: DefaultListen, AdminListen: DefaultAdminListen}
 	// 0 means: derived from the process's open-file limit when serving.
@@ -50,6 +52,13 @@ func (d *decoder) server(n *yaml.Node) Server {
 			at = f.get("listen")
 		}
 		d.errorf(at, "admin_listen must differ from listen: the admin endpoints are never served on the public port")
+	}
+	for _, t := range d.strs(f.get("hosts")) {
+		if err := oauthrule.CheckHostName(t.value); err != nil {
+			d.errorf(t.node, "host %s %s", t.quoted(), err)
+			continue
+		}
+		s.Hosts = append(s.Hosts, strings.ToLower(t.value))
 	}
 	for _, t := range d.strs(f.get("trusted_proxies")) {
 		if p, ok := d.prefix(t); ok {

@@ -50,7 +50,7 @@ type snapshot struct {
 	auth     *authserver.Server
 	gateway  *proxy.Gateway
 	verifier *token.Verifier
-	handler  http.Handler // splits requests between auth and gateway
+	handler  http.Handler // checks the Host, then splits requests between auth and gateway
 }
 
 func newSnapshot(f *config.File, hash string, as *authserver.Server, v *token.Verifier, gw *proxy.Gateway) *snapshot {
@@ -60,7 +60,7 @@ func newSnapshot(f *config.File, hash string, as *authserver.Server, v *token.Ve
 		authMux.Handle("GET "+proxy.CallbackPath, gw.SignInCallback())
 	}
 	return &snapshot{file: f, hash: hash, loadedAt: time.Now().UTC(), auth: as, gateway: gw, verifier: v,
-		handler: splitHandler(authMux, gw)}
+		handler: allowHosts(f.AllowedHosts(), splitHandler(authMux, gw))}
 }
 
 // newApp builds everything a config file describes; hash identifies the
