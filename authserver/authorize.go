@@ -187,7 +187,10 @@ func (s *Server) checkScopes(c *client, raw string, allowOpenID bool) ([]string,
 		}
 		// The OpenID scopes serve sign-in, so every client of the code
 		// flow may ask for them; the consent page shows them like others.
+		// offline_access asks for a refresh token (OIDC Core §11), so
+		// only clients that may refresh may ask for it.
 		ok := slices.Contains(identityScopes, sc) && allowOpenID ||
+			sc == scopeOfflineAccess && allowOpenID && c.allowsGrant(oauthrule.GrantRefreshToken) ||
 			slices.Contains(c.Scopes, sc) && s.isDeclared(sc)
 		if !ok {
 			return nil, oauthErr(codeInvalidScope, "a requested scope is not allowed for this client")

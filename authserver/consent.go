@@ -15,6 +15,8 @@ var identityDescriptions = map[string]string{
 	"openid":  "Know who you are (your account name)",
 	"profile": "See your name",
 	"email":   "See your email address",
+	// offline_access: a refresh token (OIDC Core §11).
+	scopeOfflineAccess: "Keep this access when you are not signed in, until you remove it",
 }
 
 // handleConsentPage asks the signed-in user to allow or deny a pending request.

@@ -13,12 +13,18 @@ import (
 // metadata is the RFC 8414 / OpenID Connect Discovery document. Every
 // value states what the server does; tests hold them to it.
 type metadata struct {
-	Issuer                            string   `json:"issuer"`
-	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
-	TokenEndpoint                     string   `json:"token_endpoint"`
-	JWKSURI                           string   `json:"jwks_uri"`
-	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
-	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	Issuer                         string   `json:"issuer"`
+	AuthorizationEndpoint          string   `json:"authorization_endpoint"`
+	TokenEndpoint                  string   `json:"token_endpoint"`
+	JWKSURI                        string   `json:"jwks_uri"`
+	UserinfoEndpoint               string   `json:"userinfo_endpoint"`
+	EndSessionEndpoint             string   `json:"end_session_endpoint"`
+	RevocationEndpoint             string   `json:"revocation_endpoint"`
+	RevocationAuthMethodsSupported []string `json:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionEndpoint          string   `json:"introspection_endpoint"`
+	// RFC 8414 §2: introspection is for confidential clients, so "none"
+	// is not offered.
+	IntrospectionAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 	ScopesSupported                   []string `json:"scopes_supported"`
 	ResponseTypesSupported            []string `json:"response_types_supported"`
 	ResponseModesSupported            []string `json:"response_modes_supported"`
@@ -44,10 +50,14 @@ func (s *Server) metadata() metadata {
 		JWKSURI:                           s.endpoint("/oauth2/jwks"),
 		UserinfoEndpoint:                  s.endpoint("/oauth2/userinfo"),
 		EndSessionEndpoint:                s.endpoint("/oauth2/logout"),
+		RevocationEndpoint:                s.endpoint("/oauth2/revoke"),
+		RevocationAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		IntrospectionEndpoint:             s.endpoint("/oauth2/introspect"),
+		IntrospectionAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		ScopesSupported:                   slices.Clone(s.scopeNames),
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
-		GrantTypesSupported:               []string{oauthrule.GrantAuthorizationCode, oauthrule.GrantClientCredentials},
+		GrantTypesSupported:               []string{oauthrule.GrantAuthorizationCode, oauthrule.GrantClientCredentials, oauthrule.GrantRefreshToken},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		IssParameterSupported:             true,

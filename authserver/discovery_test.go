@@ -63,11 +63,11 @@ func TestDiscoveryMatchesBehaviour(t *testing.T) {
 		"response_types":  {"code"},
 		"response_modes":  {"query"},
 		"pkce methods":    {"S256"},
-		"grant types":     {"authorization_code", "client_credentials"},
+		"grant types":     {"authorization_code", "client_credentials", "refresh_token"},
 		"auth methods":    {"client_secret_basic", "client_secret_post", "none"},
 		"id token algs":   {"RS256", "ES256"},
 		"subject types":   {"public"},
-		"declared scopes": {"openid", "profile", "email", "photos.read", "photos.write"},
+		"declared scopes": {"openid", "profile", "email", "offline_access", "photos.read", "photos.write"},
 	}
 	got := map[string][]string{
 		"response_types": md.ResponseTypesSupported, "response_modes": md.ResponseModesSupported,

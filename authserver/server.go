@@ -42,7 +42,8 @@ type Client struct {
 	// SecretHash is a bcrypt hash of the secret, as an alternative to Secret.
 	SecretHash   string
 	RedirectURIs []string
-	// GrantTypes allowed: "authorization_code", "client_credentials". If
+	// GrantTypes allowed: "authorization_code", "client_credentials",
+	// "refresh_token" (a refresh token comes with each code exchange). If
 	// empty, only "authorization_code".
 	GrantTypes []string
 	// Scopes the client may request; each must be declared in Config.Scopes,
@@ -79,6 +80,12 @@ type Config struct {
 	AccessTokenTTL time.Duration
 	// CodeTTL is the lifetime of authorization codes. If zero, 60 seconds.
 	CodeTTL time.Duration
+	// RefreshTokenIdleTTL is how long a refresh token works unused, and
+	// RefreshTokenTTL how long its family of rotations lasts from the
+	// code, however often used (RFC 9700 §4.14.2). If zero,
+	// DefaultRefreshTokenIdleTTL and DefaultRefreshTokenTTL.
+	RefreshTokenIdleTTL time.Duration
+	RefreshTokenTTL     time.Duration
 
 	Users   []User
 	Clients []Client
@@ -130,6 +137,9 @@ const (
 	DefaultAccessTokenTTL = 10 * time.Minute
 	DefaultCodeTTL        = 60 * time.Second
 	DefaultReadTimeout    = 10 * time.Second
+
+	DefaultRefreshTokenIdleTTL = 14 * 24 * time.Hour
+	DefaultRefreshTokenTTL     = 90 * 24 * time.Hour
 )
 
 // Server is the authorization server. Build it with New and register its
@@ -139,6 +149,8 @@ type Server struct {
 	audience string
 	atTTL    time.Duration
 	codeTTL  time.Duration
+	rtIdle   time.Duration // Config.RefreshTokenIdleTTL
+	rtTTL    time.Duration // Config.RefreshTokenTTL
 	readTO   time.Duration // Config.ReadTimeout
 	secure   bool          // issuer is https: Secure cookies
 
@@ -196,6 +208,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		audience: cfg.Audience,
 		atTTL:    cfg.AccessTokenTTL,
 		codeTTL:  cfg.CodeTTL,
+		rtIdle:   cfg.RefreshTokenIdleTTL,
+		rtTTL:    cfg.RefreshTokenTTL,
 		store:    cfg.Store,
 		revoked:  cfg.Revoked,
 		onLogout: cfg.OnLogout,
@@ -211,6 +225,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if s.codeTTL == 0 {
 		s.codeTTL = DefaultCodeTTL
+	}
+	if s.rtIdle == 0 {
+		s.rtIdle = DefaultRefreshTokenIdleTTL
+	}
+	if s.rtTTL == 0 {
+		s.rtTTL = DefaultRefreshTokenTTL
 	}
 	if s.readTO = cfg.ReadTimeout; s.readTO <= 0 {
 		s.readTO = DefaultReadTimeout
@@ -312,10 +332,10 @@ func (s *Server) Reconfigure(cfg Config) (*Server, error) {
 // client secret, the dummy hash) is kept.
 func (s *Server) setDirectory(cfg Config, prev *Server) error {
 	s.scopes = make(map[string]Scope, len(cfg.Scopes))
-	s.scopeNames = slices.Clone(identityScopes)
+	s.scopeNames = append(slices.Clone(identityScopes), scopeOfflineAccess)
 	for _, sc := range cfg.Scopes {
 		s.scopes[sc.Name] = sc
-		if !slices.Contains(identityScopes, sc.Name) {
+		if !slices.Contains(s.scopeNames, sc.Name) {
 			s.scopeNames = append(s.scopeNames, sc.Name)
 		}
 	}
@@ -361,6 +381,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /oauth2/token", api(s.handleToken))
 	mux.Handle("GET /oauth2/userinfo", api(s.handleUserinfo))
 	mux.Handle("POST /oauth2/userinfo", api(s.handleUserinfo))
+	mux.Handle("POST /oauth2/revoke", api(s.handleRevocation))
+	mux.Handle("POST /oauth2/introspect", api(s.handleIntrospection))
 	mux.Handle("OPTIONS /oauth2/token", api(handlePreflight))
 	mux.Handle("OPTIONS /oauth2/userinfo", api(handlePreflight))
 
@@ -403,6 +425,9 @@ func validateConfig(cfg *Config) error {
 	}
 	if cfg.AccessTokenTTL < 0 || cfg.CodeTTL < 0 {
 		add("token and code lifetimes must not be negative")
+	}
+	if cfg.RefreshTokenIdleTTL < 0 || cfg.RefreshTokenTTL < 0 {
+		add("refresh token lifetimes must not be negative")
 	}
 	if cfg.CodeTTL > 10*time.Minute {
 		add("code lifetime %s exceeds 10m (RFC 6749 §4.1.2)", cfg.CodeTTL)

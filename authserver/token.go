@@ -22,6 +22,8 @@ type tokenResponse struct {
 	ExpiresIn   int64  `json:"expires_in"`
 	Scope       string `json:"scope,omitempty"`
 	IDToken     string `json:"id_token,omitempty"`
+	// RefreshToken is opaque (refresh.go); RFC 6749 §5.1.
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // handleToken is the token endpoint (RFC 6749 §3.2). Every request takes
@@ -61,18 +63,21 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	switch grant {
 	case "":
 		return nil, oauthErr(codeInvalidRequest, "grant_type is required")
-	case oauthrule.GrantAuthorizationCode, oauthrule.GrantClientCredentials:
+	case oauthrule.GrantAuthorizationCode, oauthrule.GrantClientCredentials, oauthrule.GrantRefreshToken:
 	default:
-		// Includes password (RFC 9700 §2.4) and refresh_token.
+		// Includes password (RFC 9700 §2.4).
 		return nil, oauthErr(codeUnsupportedGrantType, "the grant type is not supported")
 	}
 	if !c.allowsGrant(grant) {
 		return nil, oauthErr(codeUnauthorizedClient, "the client may not use this grant type")
 	}
 	var resp *tokenResponse
-	if grant == oauthrule.GrantAuthorizationCode {
+	switch grant {
+	case oauthrule.GrantAuthorizationCode:
 		resp, err = s.redeemCode(r, c, p)
-	} else {
+	case oauthrule.GrantRefreshToken:
+		resp, err = s.refreshGrant(r, c, p)
+	default:
 		resp, err = s.clientCredentialsGrant(r, c, p)
 	}
 	if err != nil {
@@ -144,6 +149,11 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 		Scope: oauthrule.FormatScope(ac.Scopes)}
 	if slices.Contains(ac.Scopes, "openid") {
 		if resp.IDToken, err = s.mintIDToken(r.Context(), c, ac, at, now); err != nil {
+			return nil, err
+		}
+	}
+	if s.issuesRefresh(c, ac.Scopes) {
+		if resp.RefreshToken, err = s.issueRefreshToken(r.Context(), ac, now); err != nil {
 			return nil, err
 		}
 	}

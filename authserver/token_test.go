@@ -118,7 +118,7 @@ func TestTokenErrors(t *testing.T) {
 		{"client_id differs from Basic", tokenCall{form: with(cc, "client_id", printerID), basic: batch}, 400, "invalid_request"},
 		{"missing grant_type", tokenCall{form: url.Values{}, basic: batch}, 400, "invalid_request"},
 		{"password grant", tokenCall{form: url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword}}, basic: batch}, 400, "unsupported_grant_type"},
-		{"refresh_token grant", tokenCall{form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, basic: batch}, 400, "unsupported_grant_type"},
+		{"refresh_token not allowed", tokenCall{form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, basic: batch}, 400, "unauthorized_client"},
 		{"unknown grant", tokenCall{form: url.Values{"grant_type": {"urn:x"}}, basic: batch}, 400, "unsupported_grant_type"},
 		{"client_credentials not allowed", tokenCall{form: cc, basic: []string{printerID, printerSecret}}, 400, "unauthorized_client"},
 		{"authorization_code not allowed", tokenCall{form: url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, basic: batch}, 400, "unauthorized_client"},

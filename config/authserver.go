@@ -15,14 +15,22 @@ const (
 	DefaultAccessTokenTTL = 10 * time.Minute
 	MinAccessTokenTTL     = time.Minute
 	MaxAccessTokenTTL     = 24 * time.Hour
+	// Refresh tokens stop working after an idle time without use (RFC
+	// 9700 §4.14.2) and, used or not, an absolute time after the sign-in
+	// that began their family.
+	DefaultRefreshTokenIdleTTL = 14 * 24 * time.Hour
+	DefaultRefreshTokenTTL     = 90 * 24 * time.Hour
+	MinRefreshTokenTTL         = time.Minute
+	MaxRefreshTokenTTL         = 366 * 24 * time.Hour
 	// MinSessionSecretLength keeps the cookie keys out of guessing range.
 	MinSessionSecretLength = 32
 )
 
 func (d *decoder) authServer(n *yaml.Node) AuthServer {
-	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "users", "clients", "scopes", "resources", "branding", "session_secret",
+	f := d.mapping(n, "issuer", "audience", "access_token_ttl", "refresh_token_idle_ttl", "refresh_token_ttl", "users", "clients", "scopes", "resources", "branding", "session_secret",
 		"identity_providers")
-	a := AuthServer{Issuer: DefaultIssuer, AccessTokenTTL: DefaultAccessTokenTTL}
+	a := AuthServer{Issuer: DefaultIssuer, AccessTokenTTL: DefaultAccessTokenTTL,
+		RefreshTokenIdleTTL: DefaultRefreshTokenIdleTTL, RefreshTokenTTL: DefaultRefreshTokenTTL}
 	if t, ok := d.str(f.get("issuer")); ok {
 		if err := oauthrule.CheckIssuer(t.value, true); err != nil {
 			d.errorf(t.node, "issuer %s %v", t.quoted(), err)
@@ -42,6 +50,7 @@ func (d *decoder) authServer(n *yaml.Node) AuthServer {
 		}
 		a.AccessTokenTTL = ttl
 	}
+	d.refreshTTLs(f, &a)
 	a.Scopes = d.scopes(f.get("scopes"))
 	a.Resources = d.resources(f.get("resources"), a.Scopes)
 	users := d.users(f.get("users"))
@@ -157,4 +166,29 @@ func (d *decoder) branding(n *yaml.Node) Branding {
 		b.AccentColor = t.value
 	}
 	return b
+}
+
+// refreshTTLs reads the refresh token lifetimes: each between 1m and
+// 366 days (8784h), the idle one no longer than the absolute one.
+func (d *decoder) refreshTTLs(f fields, a *AuthServer) {
+	idleNode, absNode := f.get("refresh_token_idle_ttl"), f.get("refresh_token_ttl")
+	idle, idleSet := d.duration(idleNode, DefaultRefreshTokenIdleTTL)
+	abs, absSet := d.duration(absNode, DefaultRefreshTokenTTL)
+	bad := false
+	if idleSet && (idle < MinRefreshTokenTTL || idle > MaxRefreshTokenTTL) {
+		d.errorf(idleNode, "refresh_token_idle_ttl must be between 1m and 8784h")
+		bad = true
+	}
+	if absSet && (abs < MinRefreshTokenTTL || abs > MaxRefreshTokenTTL) {
+		d.errorf(absNode, "refresh_token_ttl must be between 1m and 8784h")
+		bad = true
+	}
+	if !bad && idle > abs {
+		n := idleNode
+		if !idleSet {
+			n = absNode
+		}
+		d.errorf(n, "refresh_token_idle_ttl (%s) must not exceed refresh_token_ttl (%s)", idle, abs)
+	}
+	a.RefreshTokenIdleTTL, a.RefreshTokenTTL = idle, abs
 }

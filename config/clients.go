@@ -138,7 +138,7 @@ func (d *decoder) grantTypes(f fields, public bool) []string {
 	for _, t := range d.strs(n) {
 		switch {
 		case !oauthrule.KnownGrantType(t.value):
-			d.errorf(t.node, "unknown grant type %s (want authorization_code or client_credentials)", t.quoted())
+			d.errorf(t.node, "unknown grant type %s (want authorization_code, client_credentials or refresh_token)", t.quoted())
 			continue
 		case slices.Contains(out, t.value):
 			d.errorf(t.node, "duplicate grant type %s", t.quoted())

@@ -68,8 +68,8 @@ func TestClients(t *testing.T) {
 			name: "grant types",
 			yaml: clientsHead + "    - id: p\n      redirect_uris: [\"https://p.example/cb\"]\n      grant_types: [authorization_code, password, implicit, authorization_code]\n",
 			want: []string{
-				`c.yaml:10:41: unknown grant type "password" (want authorization_code or client_credentials)`,
-				`c.yaml:10:51: unknown grant type "implicit" (want authorization_code or client_credentials)`,
+				`c.yaml:10:41: unknown grant type "password" (want authorization_code, client_credentials or refresh_token)`,
+				`c.yaml:10:51: unknown grant type "implicit" (want authorization_code, client_credentials or refresh_token)`,
 				`c.yaml:10:61: duplicate grant type "authorization_code"`,
 			},
 		},

@@ -74,6 +74,12 @@ type AuthServer struct {
 	// IdentityProviders are upstream OpenID providers offered on the
 	// login page, in file order.
 	IdentityProviders []IdentityProvider
+
+	// RefreshTokenIdleTTL is how long a refresh token works unused
+	// (default 336h); RefreshTokenTTL how long a family of rotated refresh
+	// tokens lasts from the sign-in, however often used (default 2160h).
+	RefreshTokenIdleTTL time.Duration
+	RefreshTokenTTL     time.Duration
 }
 
 // Resource is one item type of authserver.resources: the scopes narrowed

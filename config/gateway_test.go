@@ -184,7 +184,7 @@ authserver:
 			`c.yaml:7:11: invalid listen address "nope" (want host:port, such as :8080 or 127.0.0.1:9090)`,
 			`c.yaml:8:14: unknown log level "loud" (want debug, info, warn or error)`,
 			`c.yaml:10:11: issuer "http://id.example.com" must use https (http only for localhost, 127.0.0.1 or [::1])`,
-			`c.yaml:12:29: unknown grant type "password" (want authorization_code or client_credentials)`,
+			`c.yaml:12:29: unknown grant type "password" (want authorization_code, client_credentials or refresh_token)`,
 		},
 	}})
 }

@@ -69,10 +69,11 @@ func TestDefaults(t *testing.T) {
 		Path: "c.yaml",
 		Server: Server{Listen: ":8080", AdminListen: "127.0.0.1:9090",
 			ReadTimeout: DefaultReadTimeout, BodyIdleTimeout: DefaultBodyIdleTimeout, IdleTimeout: DefaultIdleTimeout},
-		Log:        Log{Level: "info", Format: "json", Access: true},
-		Store:      Store{Driver: "sqlite", DSN: "scopegate.db"},
-		AuthServer: AuthServer{Issuer: "http://localhost:8080", Audience: "http://localhost:8080", AccessTokenTTL: 10 * time.Minute},
-		Gateway:    Gateway{Browser: Browser{SessionLifetime: 8 * time.Hour, IdleTimeout: 30 * time.Minute}},
+		Log:   Log{Level: "info", Format: "json", Access: true},
+		Store: Store{Driver: "sqlite", DSN: "scopegate.db"},
+		AuthServer: AuthServer{Issuer: "http://localhost:8080", Audience: "http://localhost:8080", AccessTokenTTL: 10 * time.Minute,
+			RefreshTokenIdleTTL: 336 * time.Hour, RefreshTokenTTL: 2160 * time.Hour},
+		Gateway: Gateway{Browser: Browser{SessionLifetime: 8 * time.Hour, IdleTimeout: 30 * time.Minute}},
 	}
 	for _, tc := range []struct{ name, src string }{
 		{"empty file", ""},

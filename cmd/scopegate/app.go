@@ -189,11 +189,13 @@ func openStore(ctx context.Context, s config.Store) (store.Store, error) {
 func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authserver.Config {
 	a := f.AuthServer
 	cfg := authserver.Config{
-		Issuer:         a.Issuer,
-		Audience:       a.Audience,
-		AccessTokenTTL: a.AccessTokenTTL,
-		ReadTimeout:    f.Server.ReadTimeout,
-		Store:          st,
+		Issuer:              a.Issuer,
+		Audience:            a.Audience,
+		AccessTokenTTL:      a.AccessTokenTTL,
+		RefreshTokenIdleTTL: a.RefreshTokenIdleTTL,
+		RefreshTokenTTL:     a.RefreshTokenTTL,
+		ReadTimeout:         f.Server.ReadTimeout,
+		Store:               st,
 		Brand: pages.Brand{
 			ProductName: a.Branding.ProductName,
 			LogoURL:     a.Branding.LogoURL,

@@ -161,6 +161,8 @@ var restartOnlyKeys = []struct {
 	{"authserver.issuer", func(f *config.File) any { return f.AuthServer.Issuer }, func(d, s *config.File) { d.AuthServer.Issuer = s.AuthServer.Issuer }},
 	{"authserver.audience", func(f *config.File) any { return f.AuthServer.Audience }, func(d, s *config.File) { d.AuthServer.Audience = s.AuthServer.Audience }},
 	{"authserver.access_token_ttl", func(f *config.File) any { return f.AuthServer.AccessTokenTTL }, func(d, s *config.File) { d.AuthServer.AccessTokenTTL = s.AuthServer.AccessTokenTTL }},
+	{"authserver.refresh_token_idle_ttl", func(f *config.File) any { return f.AuthServer.RefreshTokenIdleTTL }, func(d, s *config.File) { d.AuthServer.RefreshTokenIdleTTL = s.AuthServer.RefreshTokenIdleTTL }},
+	{"authserver.refresh_token_ttl", func(f *config.File) any { return f.AuthServer.RefreshTokenTTL }, func(d, s *config.File) { d.AuthServer.RefreshTokenTTL = s.AuthServer.RefreshTokenTTL }},
 	{"authserver.session_secret", func(f *config.File) any { return f.AuthServer.SessionSecret }, func(d, s *config.File) { d.AuthServer.SessionSecret = s.AuthServer.SessionSecret }},
 }
 
