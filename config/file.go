@@ -24,8 +24,8 @@ type File struct {
 
 // Server is the server section: where scopegate listens.
 type Server struct {
-	Listen         string         // public: authorization server + gateway; default ":8080"
-	AdminListen    string         // /healthz, /readyz, /metrics; default "127.0.0.1:9090"; never equal to Listen
+	Listen      string // public: authorization server + gateway; default ":8080"
+	AdminListen string // /healthz, /readyz, /metrics; default "127.0.0.1:9090"; never equal to Listen
 	// Hosts are host names (or IP addresses) the public listener answers
 	// for besides the ones it always allows; see File.AllowedHosts.
 	// Lower-case, no port.
