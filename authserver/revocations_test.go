@@ -78,3 +78,51 @@ func TestGrantRevocationsReachOtherInstances(t *testing.T) {
 		t.Errorf("GrantRevoked(g1) = %v, Contains(g1) = %v; want true, false", list.GrantRevoked("g1"), list.Contains("g1"))
 	}
 }
+
+// TestRevocationsPushed: with a store that says when something was
+// revoked (store.RevocationWatcher), another instance learns a revocation
+// at once, not at its next poll (here an hour away).
+func TestRevocationsPushed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "shared.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	list := new(token.RevocationList)
+	srv, err := New(ctx, Config{Issuer: "https://auth.example.com", Store: st, Revoked: list})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pollCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { srv.FollowRevocations(pollCtx, time.Hour); close(done) }()
+	defer func() { stop(); <-done }()
+	revoke := func(id string) {
+		t.Helper()
+		now := time.Now()
+		if err := st.RevokeToken(ctx, store.Revocation{GrantID: id, RevokedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The watch starts in the background: revoke until it is heard.
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; !list.GrantRevoked("first"); i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("no revocation reached the instance within 5 s")
+		}
+		if i%5 == 0 {
+			revoke("first")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	revoke("second")
+	for !list.GrantRevoked("second") {
+		if time.Since(start) > time.Second {
+			t.Fatal("a revocation took more than 1 s to reach the instance; the poll interval is an hour")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -142,6 +142,21 @@ type FederatedUser struct {
 	UpdatedAt     time.Time // the latest sign-in
 }
 
+// RevocationWatcher is implemented by stores that can say when a
+// revocation was recorded, so that instances sharing the store learn it
+// at once rather than at their next poll. Both backends implement it:
+// SQLite for writers in the same process, PostgreSQL also for other
+// instances (LISTEN/NOTIFY). Polling Revocations stays the fallback for
+// anything a watcher misses.
+type RevocationWatcher interface {
+	// WatchRevocations calls changed soon after RevokeToken succeeded on
+	// any store it can hear of, and after each reconnection to what tells
+	// it (something may have been missed meanwhile), until ctx is done. It
+	// blocks until then. Calls never overlap and may be spurious; changed
+	// should read Revocations.
+	WatchRevocations(ctx context.Context, changed func())
+}
+
 // Store is implemented by every backend. All times are stored and returned
 // in UTC. Every method honours ctx.
 type Store interface {

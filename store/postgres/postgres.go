@@ -9,6 +9,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
@@ -19,6 +21,14 @@ import (
 // DB is a store backed by a PostgreSQL database.
 type DB struct {
 	*sqlstore.Store
+	db  *sql.DB
+	dsn string // for the dedicated LISTEN connection (notify.go)
+	// closed ends the LISTEN loops when the store is closed.
+	closed    chan struct{}
+	closeOnce sync.Once
+	// listenerPID is the server process of the current LISTEN connection,
+	// 0 when none: tests terminate it to prove the fallback.
+	listenerPID atomic.Uint32
 }
 
 var _ store.Store = (*DB)(nil)
@@ -40,7 +50,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("postgres: opening database: %w", err), db.Close())
 	}
-	return &DB{Store: sqlstore.New(db, sqlstore.Postgres)}, nil
+	return &DB{Store: sqlstore.New(db, sqlstore.Postgres), db: db, dsn: dsn, closed: make(chan struct{})}, nil
 }
 
 // migrate runs the migrations on one connection that holds the advisory

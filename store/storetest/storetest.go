@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RefreshCrashBetween", testRefreshCrashBetween},
 		{"DeleteExpired", testDeleteExpired},
 		{"Revocations", testRevocations},
+		{"WatchRevocations", testWatchRevocations},
 		{"FederatedUsers", testFederatedUsers},
 		{"TimesUTC", testTimesUTC},
 		{"ScopesRoundTrip", testScopesRoundTrip},

@@ -25,6 +25,7 @@ func (s *Store) RevokeToken(ctx context.Context, r store.Revocation) error {
 	if _, err := s.db.ExecContext(ctx, s.d.rebind(q), id, toMicros(r.RevokedAt), toMicros(r.ExpiresAt)); err != nil {
 		return s.errorf("revoking token", err)
 	}
+	s.revoked.notify()
 	return nil
 }
 

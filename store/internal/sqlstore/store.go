@@ -12,6 +12,8 @@ import (
 type Store struct {
 	db *sql.DB
 	d  Dialect
+	// revoked wakes this process's WatchRevocations callers.
+	revoked broadcast
 }
 
 var _ store.Store = (*Store)(nil)
