@@ -170,10 +170,24 @@ func (s *Server) checkSecret(r *http.Request, c *client, secret string) *Error {
 		s.audit(r, EventClientAuthBlocked, c.ID, c.ID)
 		return errInvalidClient()
 	}
+	h, ok, err := s.reserveClientShared(r.Context(), c.ID, addr)
+	if err != nil || !ok {
+		s.clientRL.refund(pair)
+		s.clientsRL.refund(c.ID, addr)
+		if err != nil {
+			// Fail closed: a guess the limits cannot count is not checked.
+			s.log.Error("client authentication refused: attempt limits unavailable", zap.Error(err))
+			return errBusy()
+		}
+		s.log.Warn("client authentication rate limited", zap.String("client_id", c.ID))
+		s.audit(r, EventClientAuthBlocked, c.ID, c.ID)
+		return errInvalidClient()
+	}
 	ok, busy := s.compareHash(r.Context(), c.secretHash, secret)
 	if busy {
 		s.clientRL.refund(pair)
 		s.clientsRL.refund(c.ID, addr)
+		s.refundShared(r.Context(), h)
 		s.log.Warn("client authentication refused: hashing busy", zap.String("client_id", c.ID))
 		return errBusy()
 	}
@@ -184,6 +198,7 @@ func (s *Server) checkSecret(r *http.Request, c *client, secret string) *Error {
 	}
 	s.clientRL.refund(pair)
 	s.clientsRL.refund(c.ID, addr)
+	s.refundShared(r.Context(), h)
 	c.verified.Store(&presented)
 	return nil
 }
@@ -191,5 +206,10 @@ func (s *Server) checkSecret(r *http.Request, c *client, secret string) *Error {
 func (s *Server) clientAuthFailed(r *http.Request, c *client, addr string) {
 	s.clientRL.fail(pairKey(c.ID, addr))
 	s.clientsRL.reserve(c.ID, addr)
+	s.countShared(r.Context(), sharedClient, pairKey(c.ID, addr))
+	var h held
+	if _, err := s.reserveSpread(r.Context(), &h, sharedClients, c.ID, addr); err != nil {
+		s.log.Warn("counting a failed client authentication", zap.Error(err))
+	}
 	s.audit(r, EventClientAuthFailure, c.ID, c.ID)
 }

@@ -63,8 +63,11 @@ type publicKey struct {
 // keySnapshot is the immutable state swapped in on every load.
 type keySnapshot struct {
 	current map[jose.SignatureAlgorithm]*signingKey // newest unexpired key per algorithm
-	public  map[string]publicKey                    // by kid
-	jwks    []byte
+	// newest is the ID of the newest stored key per algorithm, expired
+	// or not: what the next rotation replaces.
+	newest map[jose.SignatureAlgorithm]string
+	public map[string]publicKey // by kid
+	jwks   []byte
 }
 
 // keyring holds the signing keys shared by all instances through the store.
@@ -102,9 +105,13 @@ func (k *keyring) needsRotation(alg jose.SignatureAlgorithm) bool {
 	return cur == nil || !k.now().Before(cur.expires.Add(-keyRotateBefore))
 }
 
-// rotate creates a new key for alg and reloads. Another instance may
-// create one at the same moment; both are published, and the newest one
-// wins everywhere.
+// firstKey is what the first key of an algorithm replaces.
+const firstKey = "-"
+
+// rotate creates a new key for alg and reloads. The key names the newest
+// stored key it replaces; the store keeps only one key replacing a given
+// one, so when instances sharing a store rotate at the same moment
+// exactly one key is created, and the others load it (ErrConflict).
 func (k *keyring) rotate(ctx context.Context, alg jose.SignatureAlgorithm) error {
 	var priv any
 	var err error
@@ -124,12 +131,20 @@ func (k *keyring) rotate(ctx context.Context, alg jose.SignatureAlgorithm) error
 		return fmt.Errorf("authserver: encoding signing key: %w", err)
 	}
 	now := k.now().UTC()
-	sk := store.SigningKey{ID: randomToken(16), Algorithm: string(alg), PrivateKey: der,
-		CreatedAt: now, ExpiresAt: now.Add(keyLifetime)}
-	if err := k.store.CreateSigningKey(ctx, sk); err != nil {
-		return fmt.Errorf("authserver: storing signing key: %w", err)
+	replaces := k.snap.Load().newest[alg]
+	if replaces == "" {
+		replaces = firstKey
 	}
-	k.log.Info("created signing key", zap.String("kid", sk.ID), zap.String("alg", sk.Algorithm))
+	sk := store.SigningKey{ID: randomToken(16), Algorithm: string(alg), PrivateKey: der,
+		CreatedAt: now, ExpiresAt: now.Add(keyLifetime), Replaces: replaces}
+	switch err := k.store.CreateSigningKey(ctx, sk); {
+	case errors.Is(err, store.ErrConflict):
+		k.log.Info("signing key rotated by another instance", zap.String("alg", sk.Algorithm))
+	case err != nil:
+		return fmt.Errorf("authserver: storing signing key: %w", err)
+	default:
+		k.log.Info("created signing key", zap.String("kid", sk.ID), zap.String("alg", sk.Algorithm))
+	}
 	return k.load(ctx)
 }
 
@@ -143,10 +158,14 @@ func (k *keyring) load(ctx context.Context) error {
 		return fmt.Errorf("authserver: loading signing keys: %w", err)
 	}
 	now := k.now()
-	snap := &keySnapshot{current: map[jose.SignatureAlgorithm]*signingKey{}, public: map[string]publicKey{}}
+	snap := &keySnapshot{current: map[jose.SignatureAlgorithm]*signingKey{}, public: map[string]publicKey{},
+		newest: map[jose.SignatureAlgorithm]string{}}
 	var set jose.JSONWebKeySet
 	for _, sk := range stored { // newest first
 		alg := jose.SignatureAlgorithm(sk.Algorithm)
+		if snap.newest[alg] == "" {
+			snap.newest[alg] = sk.ID
+		}
 		if !slices.Contains(signingAlgs, alg) || !now.Before(sk.ExpiresAt) {
 			continue
 		}

@@ -14,36 +14,38 @@ import (
 )
 
 // TestRotationCreatesOneKey: when the signing key is due for rotation,
-// many requests at once create one new key, and a second instance on the
-// same store then takes that key instead of making its own. (Two
-// instances rotating at the same instant may still both create one; both
-// are published and the newest wins.)
+// many requests at once on three instances sharing a store create one new
+// key between them, and every instance signs with it (issue 11).
 func TestRotationCreatesOneKey(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Now().Unix())
 	now := func() time.Time { return time.Unix(clock.Load(), 0) }
 	a := newTestServer(t, func(c *Config) { c.Now = now })
-	b := restartedServer(t, a, func(c *Config) { c.Now = now })
+	servers := []*Server{a.srv}
+	for range 2 {
+		servers = append(servers, restartedServer(t, a, func(c *Config) { c.Now = now }))
+	}
 	ctx := context.Background()
 
 	clock.Add(int64((keyLifetime - keyRotateBefore + time.Hour) / time.Second))
-	kids := make(chan string, 40)
-	for _, srv := range []*Server{a.srv, b} {
-		var wg sync.WaitGroup
+	kids := make(chan string, 20*len(servers))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, srv := range servers {
 		for range 20 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
+				<-start
 				k, err := srv.keys.signer(ctx, jose.ES256)
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				kids <- k.id
-			}()
+			})
 		}
-		wg.Wait()
 	}
+	close(start)
+	wg.Wait()
 	close(kids)
 	all, err := a.store.SigningKeys(ctx)
 	if err != nil {
@@ -61,6 +63,41 @@ func TestRotationCreatesOneKey(t *testing.T) {
 	for kid := range kids {
 		if kid != keys[0].ID {
 			t.Errorf("a request signed with %s, want the new key %s", kid, keys[0].ID)
+		}
+	}
+}
+
+// TestRacingRotationsCreateOneKey: three instances that all read the
+// store before any of them stored its new key (the widest race) still
+// create one key between them: each names the key it replaces, and the
+// store keeps one successor per key. All three then sign with it.
+func TestRacingRotationsCreateOneKey(t *testing.T) {
+	a := newTestServer(t, nil)
+	servers := []*Server{a.srv, restartedServer(t, a, func(*Config) {}), restartedServer(t, a, func(*Config) {})}
+	ctx := context.Background()
+	before, err := a.store.SigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Go(func() {
+			if err := srv.keys.rotate(ctx, jose.ES256); err != nil {
+				t.Errorf("rotate: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	after, err := a.store.SigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before)+1 {
+		t.Fatalf("%d keys after three racing rotations, %d before; want one more", len(after), len(before))
+	}
+	for i, srv := range servers {
+		if k, err := srv.keys.signer(ctx, jose.ES256); err != nil || k.id != after[0].ID {
+			t.Errorf("instance %d signs with %v, %v; want the new key %s", i, k, err, after[0].ID)
 		}
 	}
 }

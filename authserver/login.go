@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
@@ -23,28 +24,39 @@ const (
 )
 
 // reserveLogin counts one failed login of account from addr before the
-// password is compared, in every limit at once, and reports whether all of
-// them still allowed it; if one refuses, the others are given back.
-func (s *Server) reserveLogin(account, addr string) bool {
+// password is compared, in every limit at once, in memory and then in the
+// store (sharedlimit.go), and reports whether all of them still allowed
+// it; if one refuses, the others are given back. An error means the store
+// could not count, and the attempt is refused.
+func (s *Server) reserveLogin(ctx context.Context, account, addr string) (held, bool, error) {
 	pair := pairKey(account, addr)
 	if !s.logins.reserve(pair) {
-		return false
+		return nil, false, nil
 	}
 	if !s.addrs.reserve(addr) {
 		s.logins.refund(pair)
-		return false
+		return nil, false, nil
 	}
 	if !s.accounts.reserve(account, addr) {
 		s.logins.refund(pair)
 		s.addrs.refund(addr)
-		return false
+		return nil, false, nil
 	}
-	return true
+	h, ok, err := s.reserveLoginShared(ctx, account, addr)
+	if err != nil || !ok {
+		s.refundLocal(account, addr)
+	}
+	return h, ok, err
 }
 
 // refundLogin gives back what reserveLogin counted, after a success or
 // when nothing was compared.
-func (s *Server) refundLogin(account, addr string) {
+func (s *Server) refundLogin(ctx context.Context, h held, account, addr string) {
+	s.refundLocal(account, addr)
+	s.refundShared(ctx, h)
+}
+
+func (s *Server) refundLocal(account, addr string) {
 	s.logins.refund(pairKey(account, addr))
 	s.addrs.refund(addr)
 	s.accounts.refund(account, addr)
@@ -108,12 +120,21 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if len(username) > maxUsernameLen {
 		// No account has such a name; only the address pays for it.
 		s.addrs.fail(addr)
+		s.countShared(r.Context(), sharedAddrs, addr)
 		s.audit(r, EventLoginFailure, "", requestClient(req), zap.Bool("username_too_long", true))
 		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, "", msgBadLogin)
 		return
 	}
 	account := oauthrule.CanonicalUsername(username)
-	if !s.reserveLogin(account, addr) {
+	held, ok, err := s.reserveLogin(r.Context(), account, addr)
+	if err != nil {
+		// Fail closed: an attempt the limits cannot count is not made.
+		s.log.Error("login refused: attempt limits unavailable", zap.Error(err))
+		w.Header().Set("Retry-After", retryAfterBusy)
+		s.renderLogin(w, http.StatusServiceUnavailable, sess, req, sealed, username, msgBusy)
+		return
+	}
+	if !ok {
 		s.log.Warn("login rate limited", zap.String("remote_addr", r.RemoteAddr))
 		s.audit(r, EventLoginBlocked, account, requestClient(req))
 		w.Header().Set("Retry-After", retryAfterLimited)
@@ -123,7 +144,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	u, busy := s.checkPassword(r.Context(), username, p.Get("password"))
 	if busy {
 		// Not the user's failure: nothing was compared.
-		s.refundLogin(account, addr)
+		s.refundLogin(r.Context(), held, account, addr)
 		s.log.Warn("login refused: password hashing busy", zap.String("remote_addr", r.RemoteAddr))
 		w.Header().Set("Retry-After", retryAfterBusy)
 		s.renderLogin(w, http.StatusServiceUnavailable, sess, req, sealed, username, msgBusy)
@@ -135,8 +156,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, http.StatusUnauthorized, sess, req, sealed, username, msgBadLogin)
 		return
 	}
-	s.refundLogin(account, addr)
+	s.refundLogin(r.Context(), held, account, addr)
 	s.logins.reset(pairKey(account, addr))
+	if err := s.store.ResetAttempts(r.Context(), s.sharedKey(sharedLogins, pairKey(account, addr))); err != nil {
+		// Only the user's earlier failures stay counted until the window ends.
+		s.log.Warn("resetting login attempts", zap.Error(err))
+	}
 	// A new session ID at every login: a planted cookie never becomes a
 	// signed-in session (session fixation).
 	sess, err = s.startSession(w, r, oauthrule.CanonicalUsername(u.Username))

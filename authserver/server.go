@@ -171,6 +171,8 @@ type Server struct {
 	pending *securecookie.SecureCookie // sealed authorization requests
 	csrfKey []byte
 	credKey []byte // keys the fingerprints in credentials
+	// attemptKey MACs the keys of the shared attempt limits.
+	attemptKey []byte
 	// credentials fingerprints each user's password hash, by canonical
 	// username; sessions carry the fingerprint of their login.
 	credentials map[string][]byte

@@ -73,6 +73,7 @@ func (s *Server) initCookies(ctx context.Context, hashKey, blockKey []byte) erro
 	s.csrfKey = subkey(hashKey, "scopegate csrf v1")
 	s.stateKey = subkey(hashKey, "scopegate upstream state v1")
 	s.credKey = subkey(hashKey, "scopegate session credential v1")
+	s.attemptKey = subkey(hashKey, "scopegate attempt limit v1")
 	for _, up := range s.upstreams {
 		up.credential = upstreamCredential(s.credKey, up)
 	}

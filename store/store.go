@@ -36,6 +36,21 @@ type SigningKey struct {
 	// ExpiresAt is when the key stops being published in the JWKS. Keys are
 	// used for signing only while they are the newest unexpired key.
 	ExpiresAt time.Time
+	// Replaces names what this key succeeds, for its Algorithm: the ID of
+	// the key it rotates out, or any agreed name for the first key. Of
+	// several keys created to replace the same one, only the first is
+	// stored, so that instances racing to rotate create one key between
+	// them. Empty means no such claim, and is not stored as one.
+	Replaces string
+}
+
+// AttemptReservation is a counted attempt, as ReserveAttempt returns it.
+type AttemptReservation struct {
+	// Count is the number of attempts in the window, this one included.
+	Count int
+	// WindowStart identifies the window the attempt was counted in;
+	// RefundAttempt takes it back only from that window.
+	WindowStart time.Time
 }
 
 // AuthCode is an issued authorization code. The code itself is never stored:
@@ -164,8 +179,25 @@ type Store interface {
 
 	// SigningKeys returns all stored signing keys, newest first.
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
-	// CreateSigningKey stores a new key; ErrConflict if the ID exists.
+	// CreateSigningKey stores a new key; ErrConflict if the ID exists, or
+	// if a key of the same Algorithm already replaces k.Replaces (when
+	// that is not empty).
 	CreateSigningKey(ctx context.Context, k SigningKey) error
+
+	// ReserveAttempt counts one attempt of key (a login or client-secret
+	// guess) at now, with one conditional write shared by every instance,
+	// unless limit attempts were already counted in key's current window.
+	// A window starts at the first attempt after the previous one ended
+	// and lasts window. ok is false, and nothing is counted, when the
+	// limit was reached.
+	ReserveAttempt(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (r AttemptReservation, ok bool, err error)
+	// RefundAttempt takes back one attempt of key counted in the window
+	// that started at windowStart, and returns how many remain in it; a
+	// window that has ended or been reset is left alone (0, nil). A window
+	// whose count drops to zero is removed.
+	RefundAttempt(ctx context.Context, key string, windowStart time.Time) (int, error)
+	// ResetAttempts forgets every attempt of key.
+	ResetAttempts(ctx context.Context, key string) error
 
 	// Secret returns the named secret, creating it with create when it does
 	// not exist yet. Concurrent callers (also on other instances) all get the

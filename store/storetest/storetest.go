@@ -21,6 +21,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{"SigningKeys", testSigningKeys},
 		{"SigningKeyConflict", testSigningKeyConflict},
+		{"SigningKeyReplaces", testSigningKeyReplaces},
+		{"AttemptLimit", testAttemptLimit},
+		{"AttemptRefund", testAttemptRefund},
+		{"AttemptConcurrent", testAttemptConcurrent},
 		{"SecretGetOrCreate", testSecretGetOrCreate},
 		{"SecretCreateError", testSecretCreateError},
 		{"SecretConcurrentCreators", testSecretConcurrent},

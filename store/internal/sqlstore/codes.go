@@ -110,7 +110,7 @@ func (s *Store) readCode(ctx context.Context, tx *sql.Tx, id string) (store.Auth
 // tokens that have expired by now.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
-	for _, table := range []string{"auth_codes", "refresh_tokens", "revoked_tokens", "revoked_grants", "login_sessions"} {
+	for _, table := range []string{"auth_codes", "refresh_tokens", "revoked_tokens", "revoked_grants", "login_sessions", "attempts"} {
 		res, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE expires_at <= ?`), toMicros(now))
 		if err != nil {
 			return total, s.errorf("deleting expired "+table, err)

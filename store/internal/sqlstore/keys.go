@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/scopegate/scopegate/store"
@@ -10,7 +11,7 @@ import (
 // SigningKeys returns all keys, newest first. Keys created in the same
 // microsecond are ordered by ID so the order is stable.
 func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
-	const q = `SELECT id, algorithm, private_key, created_at, expires_at
+	const q = `SELECT id, algorithm, private_key, created_at, expires_at, replaces
 		FROM signing_keys ORDER BY created_at DESC, id DESC`
 	rows, err := s.db.QueryContext(ctx, q)
 	if err != nil {
@@ -21,10 +22,12 @@ func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	for rows.Next() {
 		var k store.SigningKey
 		var created, expires int64
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &created, &expires); err != nil {
+		var replaces sql.NullString
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &created, &expires, &replaces); err != nil {
 			return nil, s.errorf("reading signing key", err)
 		}
 		k.CreatedAt, k.ExpiresAt = fromMicros(created), fromMicros(expires)
+		k.Replaces = replaces.String
 		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
@@ -33,17 +36,20 @@ func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	return keys, nil
 }
 
-// CreateSigningKey stores k, or reports store.ErrConflict if its ID exists.
-// ON CONFLICT DO NOTHING plus the row count decides, so no driver-specific
-// error codes are needed.
+// CreateSigningKey stores k, or reports store.ErrConflict if its ID exists
+// or another key of its algorithm already replaces k.Replaces. ON CONFLICT
+// DO NOTHING (on any unique index) plus the row count decides, so no
+// driver-specific error codes are needed. An empty Replaces is stored as
+// NULL, which the unique index never compares equal.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	const q = `INSERT INTO signing_keys (id, algorithm, private_key, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	const q = `INSERT INTO signing_keys (id, algorithm, private_key, created_at, expires_at, replaces)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	key := k.PrivateKey
 	if key == nil {
 		key = []byte{} // the column is NOT NULL
 	}
-	res, err := s.db.ExecContext(ctx, s.d.rebind(q), k.ID, k.Algorithm, key, toMicros(k.CreatedAt), toMicros(k.ExpiresAt))
+	res, err := s.db.ExecContext(ctx, s.d.rebind(q), k.ID, k.Algorithm, key, toMicros(k.CreatedAt), toMicros(k.ExpiresAt),
+		sql.NullString{String: k.Replaces, Valid: k.Replaces != ""})
 	if err != nil {
 		return s.errorf("creating signing key", err)
 	}

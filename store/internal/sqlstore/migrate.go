@@ -158,6 +158,27 @@ var migrations = []migration{
 			`CREATE INDEX login_sessions_expires_at ON login_sessions (expires_at)`,
 		},
 	},
+	{
+		// Several instances on one database behave as one: attempt limits
+		// are counted here rather than per process, and a signing key
+		// records the key it replaces, unique per algorithm, so that only
+		// one of the instances racing to rotate a key stores a new one.
+		// Unique indexes treat NULLs as distinct in both databases, so the
+		// keys created before this migration do not collide.
+		version: 8,
+		name:    "shared attempt limits and single key rotation",
+		stmts: []string{
+			`CREATE TABLE attempts (
+				name         TEXT PRIMARY KEY,
+				n            INTEGER NOT NULL,
+				window_start BIGINT NOT NULL,
+				expires_at   BIGINT NOT NULL
+			)`,
+			`CREATE INDEX attempts_expires_at ON attempts (expires_at)`,
+			`ALTER TABLE signing_keys ADD COLUMN replaces TEXT`,
+			`CREATE UNIQUE INDEX signing_keys_replaces ON signing_keys (algorithm, replaces)`,
+		},
+	},
 }
 
 // Migrate brings the schema up to date on conn, one transaction per
