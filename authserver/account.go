@@ -33,6 +33,7 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		d.Grants = append(d.Grants, pages.GrantItem{
 			ClientID: c.ClientID, ClientName: s.clientName(c.ClientID),
 			Scopes: s.scopeItems(c.Scopes), GrantedAt: c.CreatedAt.Format("2 January 2006"),
+			LastUsed: lastUsedText(c.LastUsedAt, s.now()),
 		})
 	}
 	// The notice names a client we know, never text from the URL.

@@ -55,6 +55,9 @@ type GrantItem struct {
 	ClientName string
 	Scopes     []ScopeItem
 	GrantedAt  string // preformatted date
+	// LastUsed says when the client last got tokens from the grant, in
+	// words ("Last used 5 minutes ago", "Not used yet").
+	LastUsed string
 }
 
 // AccountData fills the account page (list and revoke granted clients).

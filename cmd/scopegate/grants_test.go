@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,18 +23,26 @@ import (
 // 9700 §4.14.2), and the second's gateway refuses the access token it
 // issued itself within one second (LISTEN/NOTIFY; the poll alone would
 // take up to five).
-func TestRevocationAcrossInstancesPostgres(t *testing.T) {
-	storeSection := postgresStore(t)
+// startInstances starts one scopegate per address on one store (a
+// store: section body) and one issuer, the first address's, with a
+// printer client that may refresh and a gateway route to a backend; it
+// returns their base URLs.
+func startInstances(t *testing.T, storeSection string, n int) []string {
+	t.Helper()
 	backend := httptest.NewServer(&recorder{})
 	t.Cleanup(backend.Close)
 	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addrA, addrB := freeLoopbackAddr(t), freeLoopbackAddr(t)
-	_, portA, _ := net.SplitHostPort(addrA)
-	issuer := "http://localhost:" + portA
-	for _, addr := range []string{addrA, addrB} {
+	var addrs, urls []string
+	for range n {
+		addr := freeLoopbackAddr(t)
+		addrs, urls = append(addrs, addr), append(urls, "http://"+addr)
+	}
+	_, port, _ := net.SplitHostPort(addrs[0])
+	issuer := "http://localhost:" + port
+	for _, addr := range addrs {
 		serveYAML(t, "instance.yaml", fmt.Sprintf(`server:
   listen: %q
   admin_listen: "127.0.0.1:0"
@@ -61,15 +70,23 @@ gateway:
       scopes: [photos.read]
 `, addr, storeSection, issuer, hash, testSecret, backend.URL), nil, nil)
 	}
-	a, b := "http://"+addrA, "http://"+addrB
-	ctx := context.Background()
-	conf := func(base string) *oauth2.Config {
-		return &oauth2.Config{ClientID: "photo-printer", ClientSecret: testSecret, RedirectURL: "http://127.0.0.1:7/callback",
-			Endpoint: oauth2.Endpoint{AuthURL: a + "/oauth2/authorize", TokenURL: base + "/oauth2/token"},
-			Scopes:   []string{"photos.read"}}
-	}
+	return urls
+}
+
+// printerConf is the printer's OAuth configuration, signing in at the
+// instance auth and redeeming and refreshing at the instance tokens.
+func printerConf(auth, tokens string) *oauth2.Config {
+	return &oauth2.Config{ClientID: "photo-printer", ClientSecret: testSecret, RedirectURL: "http://127.0.0.1:7/callback",
+		Endpoint: oauth2.Endpoint{AuthURL: auth + "/oauth2/authorize", TokenURL: tokens + "/oauth2/token"},
+		Scopes:   []string{"photos.read"}}
+}
+
+// signInPrinter runs the code flow for alice at base and returns her
+// browser (signed in there) and the printer's tokens.
+func signInPrinter(t *testing.T, base string) (*http.Client, *oauth2.Token) {
+	t.Helper()
 	c := browser("http://127.0.0.1:7/callback")
-	resp, err := c.Get(conf(a).AuthCodeURL("st"))
+	resp, err := c.Get(printerConf(base, base).AuthCodeURL("st"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,37 +97,80 @@ gateway:
 	if err != nil || loc.Query().Get("code") == "" {
 		t.Fatalf("no code: status %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	first, err := conf(a).Exchange(ctx, loc.Query().Get("code"))
-	if err != nil || first.RefreshToken == "" {
-		t.Fatalf("exchange at the first instance: %v (refresh token %q)", err, first.RefreshToken)
+	tok, err := printerConf(base, base).Exchange(context.Background(), loc.Query().Get("code"))
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("exchange: %v (refresh token %q)", err, tok.RefreshToken)
 	}
+	return c, tok
+}
+
+// gatewayStatus calls the photo route of base's gateway with the access
+// token and returns the status.
+func gatewayStatus(t *testing.T, base, accessToken string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/photos/42", nil)
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestAccountRemovalRefusedAtGateway: removing the app on the account
+// page refuses its live access token at the gateway with the very next
+// request, and its refresh token no longer works.
+func TestAccountRemovalRefusedAtGateway(t *testing.T) {
+	base := startInstances(t, fmt.Sprintf("  dsn: %q\n", filepath.Join(t.TempDir(), "s.db")), 1)[0]
+	c, tok := signInPrinter(t, base)
+	if got := gatewayStatus(t, base, tok.AccessToken); got != http.StatusOK {
+		t.Fatalf("gateway before removal: %d; want 200", got)
+	}
+	resp, err := c.Get(base + "/oauth2/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp = submitFormTo(t, c, resp, "/oauth2/account/revoke", nil)
+	resp.Body.Close()
+	if got := gatewayStatus(t, base, tok.AccessToken); got != http.StatusUnauthorized {
+		t.Errorf("gateway right after the app was removed: %d; want 401", got)
+	}
+	expired := *tok
+	expired.Expiry = time.Now().Add(-time.Minute)
+	if _, err := printerConf(base, base).TokenSource(context.Background(), &expired).Token(); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("refresh after removal: %v; want invalid_grant", err)
+	}
+}
+
+// TestRevocationAcrossInstancesPostgres: two instances on one PostgreSQL,
+// one issuer. A refresh token from the first is rotated at the second;
+// the retired token presented to the first again revokes the grant (RFC
+// 9700 §4.14.2), and the second's gateway refuses the access token it
+// issued itself within one second (LISTEN/NOTIFY; the poll alone would
+// take up to five).
+func TestRevocationAcrossInstancesPostgres(t *testing.T) {
+	urls := startInstances(t, postgresStore(t), 2)
+	a, b := urls[0], urls[1]
+	ctx := context.Background()
+	_, first := signInPrinter(t, a)
 	expired := *first
 	expired.Expiry = time.Now().Add(-time.Minute)
-	second, err := conf(b).TokenSource(ctx, &expired).Token()
+	second, err := printerConf(a, b).TokenSource(ctx, &expired).Token()
 	if err != nil || second.RefreshToken == first.RefreshToken {
 		t.Fatalf("refresh at the second instance: %v", err)
 	}
-	gateway := func() int {
-		req, _ := http.NewRequest(http.MethodGet, b+"/photos/42", nil)
-		req.Header.Set("Authorization", "Bearer "+second.AccessToken)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return res.StatusCode
-	}
-	if got := gateway(); got != http.StatusOK {
+	if got := gatewayStatus(t, b, second.AccessToken); got != http.StatusOK {
 		t.Fatalf("the second instance's gateway with its fresh token: %d; want 200", got)
 	}
 
 	// The retired refresh token comes back at the first instance.
 	start := time.Now()
-	if _, err := conf(a).TokenSource(ctx, &expired).Token(); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+	if _, err := printerConf(a, a).TokenSource(ctx, &expired).Token(); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
 		t.Fatalf("reuse at the first instance: %v; want invalid_grant", err)
 	}
-	for gateway() != http.StatusUnauthorized {
+	for gatewayStatus(t, b, second.AccessToken) != http.StatusUnauthorized {
 		if time.Since(start) > time.Second {
 			t.Fatalf("the second instance's gateway still accepts the token %s after the grant was revoked on the first", time.Since(start))
 		}
