@@ -34,12 +34,18 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 			ClientID: c.ClientID, ClientName: s.clientName(c.ClientID),
 			Scopes: s.scopeItems(c.Scopes), GrantedAt: c.CreatedAt.Format("2 January 2006"),
 			LastUsed: lastUsedText(c.LastUsedAt, s.now()),
+			Picks:    s.grantPicks(r, sess.Username, c),
 		})
 	}
 	// The notice names a client we know, never text from the URL.
 	if id := r.URL.Query().Get("revoked"); id != "" {
 		if c, ok := s.clients[id]; ok {
 			d.Notice = "Access for " + c.Name + " was removed."
+		}
+	}
+	if id := r.URL.Query().Get("changed"); id != "" {
+		if c, ok := s.clients[id]; ok {
+			d.Notice = "What " + c.Name + " can see was changed."
 		}
 	}
 	s.pages.Account(w, http.StatusOK, d)

@@ -34,6 +34,10 @@ type authRequest struct {
 	HasMaxAge     bool
 	MaxAge        int64
 	RequestedAt   int64 // unix seconds
+	// Items are the narrowed item types asked for (RFC 9396), by a plain
+	// narrowed scope or by authorization_details; the consent page shows
+	// a picker for each.
+	Items []itemRequest
 }
 
 // maxStateLen bounds state and nonce. Clients use them for a random value
@@ -114,11 +118,11 @@ func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
 		return req, oe
 	}
 	req.CodeChallenge = p.Get("code_challenge")
-	scopes, oe := s.checkScopes(c, p.Get("scope"), true)
+	scopes, items, oe := s.requestedAccess(c, p)
 	if oe != nil {
 		return req, oe
 	}
-	req.Scopes = scopes
+	req.Scopes, req.Items = scopes, items
 	return req, s.parsePrompt(req, p)
 }
 
@@ -261,7 +265,7 @@ func (s *Server) consentCovers(r *http.Request, username string, req *authReques
 	if err != nil {
 		return store.Grant{}, false, err
 	}
-	return g, token.Missing(g.Scopes, req.Scopes) == nil, nil
+	return g, token.Missing(g.Scopes, req.Scopes) == nil && pickCovers(decodeDetails(g.AuthorizationDetails), req.Items), nil
 }
 
 // finishAuthorization issues a code from grant g and sends the browser

@@ -30,8 +30,9 @@ func (s *Server) issueCode(ctx context.Context, req *authRequest, sess *session,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.codeTTL),
 		GrantID:   g.ID,
-		// The items picked for this grant (RFC 9396), carried to the token.
-		AuthorizationDetails: g.AuthorizationDetails,
+		// The items of the grant's pick this request asked for (RFC 9396
+		// §7), carried to the token.
+		AuthorizationDetails: codeDetails(decodeDetails(g.AuthorizationDetails), req.Items),
 	}
 	// RedirectURI is stored only when the request carried one: then the
 	// token request must repeat it (RFC 6749 §4.1.3).

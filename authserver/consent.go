@@ -32,6 +32,10 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 		s.redirectWithRequest(w, r, "/oauth2/login", req)
 		return
 	}
+	if len(req.Items) > 0 {
+		s.showPickerConsent(w, r, sess, req, sealed)
+		return
+	}
 	c := s.clients[req.ClientID]
 	d := pages.ConsentData{
 		Action: "/oauth2/consent", CSRFToken: s.csrfToken(sess),
@@ -45,7 +49,7 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 // handleConsent records the decision and sends the browser back to the
 // client: with a code after allow, with access_denied after deny.
 func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
-	p, err := readParams(w, r)
+	p, err := pickParams(w, r)
 	if err != nil {
 		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
 		return
@@ -69,6 +73,10 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 			s.redirectWithRequest(w, r, "/oauth2/login", req)
 			return
 		}
+		if len(req.Items) > 0 {
+			s.consentPicked(w, r, sess, req, p)
+			return
+		}
 		g, err := s.grantScopes(r.Context(), sess.Username, req.ClientID, req.Scopes)
 		if err != nil {
 			s.internalError(w, r, err)
@@ -79,6 +87,12 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	case "deny":
 		s.audit(r, EventConsentDenied, sess.Username, req.ClientID, zap.Strings("scopes", req.Scopes))
 		s.redirectError(w, r, req.RedirectURI, req.State, oauthErr(codeAccessDenied, "the user denied the request"))
+	case "":
+		if len(req.Items) > 0 && p.Has("select") {
+			s.consentPicked(w, r, sess, req, p) // "Select all" or "Clear"
+			return
+		}
+		s.pageError(w, http.StatusBadRequest, "Invalid request", "Choose Allow or Deny.")
 	default:
 		s.pageError(w, http.StatusBadRequest, "Invalid request", "Choose Allow or Deny.")
 	}

@@ -40,6 +40,9 @@ type metadata struct {
 	// to true; request objects are refused here, so it must say false.
 	RequestParameterSupported    bool `json:"request_parameter_supported"`
 	RequestURIParameterSupported bool `json:"request_uri_parameter_supported"`
+	// AuthorizationDetailsTypesSupported lists the item types users pick
+	// (RFC 9396 §10); absent without any.
+	AuthorizationDetailsTypesSupported []string `json:"authorization_details_types_supported,omitempty"`
 }
 
 func (s *Server) metadata() metadata {
@@ -65,7 +68,17 @@ func (s *Server) metadata() metadata {
 		IDTokenSigningAlgValuesSupported:  []string{string(jose.RS256), string(jose.ES256)},
 		ClaimsSupported:                   slices.Clone(claimsSupported),
 		PromptValuesSupported:             []string{"none", "login", "consent", "select_account"},
+
+		AuthorizationDetailsTypesSupported: s.resourceTypes(),
 	}
+}
+
+func (s *Server) resourceTypes() []string {
+	var out []string
+	for _, r := range s.resOrder {
+		out = append(out, r.Type)
+	}
+	return out
 }
 
 var claimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr",

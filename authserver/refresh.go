@@ -150,7 +150,9 @@ func (s *Server) refreshGrant(r *http.Request, c *client, p url.Values) (*tokenR
 	s.audit(r, EventTokenRefreshed, old.Subject, c.ID, zap.String("grant_type", oauthrule.GrantRefreshToken),
 		zap.String("jti", claims.ID), zap.String("grant_id", old.GrantID), zap.Strings("scopes", scopes))
 	return &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
-		Scope: oauthrule.FormatScope(scopes), RefreshToken: newRaw}, nil
+		Scope: oauthrule.FormatScope(scopes), RefreshToken: newRaw,
+		// The pick, as in the code's token response (RFC 9396 §7).
+		AuthorizationDetails: encodeDetails(claims.AuthorizationDetails)}, nil
 }
 
 // refreshScopes returns the scopes of a refreshed access token: those

@@ -15,6 +15,7 @@ type renderer interface {
 	Error(w http.ResponseWriter, status int, d pages.ErrorData)
 	LoggedOut(w http.ResponseWriter, status int, d pages.LoggedOutData)
 	Logout(w http.ResponseWriter, status int, d pages.LogoutData)
+	Pick(w http.ResponseWriter, status int, d pages.PickData)
 	Static() http.Handler
 }
 

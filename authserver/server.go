@@ -126,6 +126,14 @@ type Config struct {
 	Audit *zap.Logger
 	// Now returns the current time. If nil, time.Now.
 	Now func() time.Time
+	// Resources are the item types users pick on the consent page (RFC
+	// 9396 authorization_details); reloadable.
+	Resources []Resource
+	// Fetch lists a user's items and fetches their thumbnails from a
+	// gateway upstream; required when Resources is not empty. ItemsTimeout
+	// bounds each such call; if zero, 5 seconds.
+	Fetch        FetchFunc
+	ItemsTimeout time.Duration
 	// ReadTimeout bounds how long a request may take to arrive, body
 	// included; its answer then has as long again to leave. If zero,
 	// DefaultReadTimeout.
@@ -197,6 +205,13 @@ type Server struct {
 	upstreamOrder []*upstream          // config order, for the login page
 	upstreamHTTP  *http.Client
 	stateKey      []byte // keys upstreamStateID
+
+	resources    map[string]*resource // by type
+	resOrder     []*resource          // config order
+	scopeType    map[string]*resource // narrowed scope -> its type
+	fetch        FetchFunc
+	itemsTimeout time.Duration
+	listings     *listingCache
 }
 
 // New checks cfg, loads or creates the signing key and cookie keys in the
@@ -245,6 +260,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.secure = strings.HasPrefix(s.issuer, "https://")
+	s.fetch, s.itemsTimeout, s.listings = cfg.Fetch, cfg.ItemsTimeout, newListingCache()
+	if s.itemsTimeout <= 0 {
+		s.itemsTimeout = defaultItemsTimeout
+	}
 	// Identity providers need a restart to change (Reconfigure keeps them).
 	s.upstreams = map[string]*upstream{}
 	for _, p := range cfg.IdentityProviders {
@@ -341,6 +360,20 @@ func (s *Server) setDirectory(cfg Config, prev *Server) error {
 			s.scopeNames = append(s.scopeNames, sc.Name)
 		}
 	}
+	s.resources = make(map[string]*resource, len(cfg.Resources))
+	s.scopeType = map[string]*resource{}
+	s.resOrder = nil
+	for _, r := range cfg.Resources {
+		res, err := newResource(r)
+		if err != nil {
+			return err
+		}
+		s.resources[r.Type] = res
+		s.resOrder = append(s.resOrder, res)
+		for _, sc := range r.Scopes {
+			s.scopeType[sc] = res
+		}
+	}
 	s.users = make(map[string]*User, len(cfg.Users))
 	for i := range cfg.Users {
 		u := cfg.Users[i]
@@ -401,6 +434,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /oauth2/consent", page(s.handleConsentPage))
 	mux.Handle("POST /oauth2/consent", page(s.handleConsent))
 	mux.Handle("GET /oauth2/account", page(s.handleAccount))
+	mux.Handle("GET /oauth2/thumbnail", page(s.handleThumbnail))
+	mux.Handle("GET /oauth2/account/items", page(s.handlePickPage))
+	mux.Handle("POST /oauth2/account/items", page(s.handlePick))
 	mux.Handle("POST /oauth2/account/revoke", page(s.handleRevoke))
 	mux.Handle("GET /oauth2/logout", page(s.handleLogoutPage))
 	mux.Handle("POST /oauth2/logout", page(s.handleLogout))
@@ -445,6 +481,7 @@ func validateConfig(cfg *Config) error {
 		}
 		declared[sc.Name] = true
 	}
+	errs = append(errs, validateResources(cfg, declared)...)
 	usernames := map[string]bool{}
 	for _, usr := range cfg.Users {
 		c := oauthrule.CanonicalUsername(usr.Username)

@@ -24,6 +24,9 @@ type tokenResponse struct {
 	IDToken     string `json:"id_token,omitempty"`
 	// RefreshToken is opaque (refresh.go); RFC 6749 §5.1.
 	RefreshToken string `json:"refresh_token,omitempty"`
+	// AuthorizationDetails is what the token grants of picked items (RFC
+	// 9396 §7), as in its claim.
+	AuthorizationDetails json.RawMessage `json:"authorization_details,omitempty"`
 }
 
 // handleToken is the token endpoint (RFC 6749 §3.2). Every request takes
@@ -138,15 +141,20 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	if g == nil {
 		return nil, oauthErr(codeInvalidGrant, "the grant was revoked")
 	}
+	details := decodeDetails(ac.AuthorizationDetails)
+	if ac.AuthorizationDetails != nil && details == nil {
+		return nil, errors.New("authserver: a code's authorization_details cannot be read")
+	}
 	at, err := s.mintAccessToken(r.Context(), token.Claims{
 		ID: codeTokenID(ac.ID), Subject: ac.Subject, ClientID: c.ID, Scopes: ac.Scopes, GrantID: ac.GrantID,
+		AuthorizationDetails: details,
 	}, now)
 	if err != nil {
 		return nil, err
 	}
 	s.touchGrant(r.Context(), ac.GrantID)
 	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
-		Scope: oauthrule.FormatScope(ac.Scopes)}
+		Scope: oauthrule.FormatScope(ac.Scopes), AuthorizationDetails: encodeDetails(details)}
 	if slices.Contains(ac.Scopes, "openid") {
 		if resp.IDToken, err = s.mintIDToken(r.Context(), c, ac, at, now); err != nil {
 			return nil, err

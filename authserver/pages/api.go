@@ -47,6 +47,13 @@ type ConsentData struct {
 	UserName    string // display name of the signed-in user
 	Scopes      []ScopeItem
 	Hidden      map[string]string
+	// Pickers ask which items the client may see, one per narrowed type
+	// (RFC 9396 authorization_details); Error says why a pick was refused
+	// or the items could not be listed. NoAllow hides Allow (a listing
+	// failed: nothing can be granted, only denied).
+	Pickers []Picker
+	Error   string
+	NoAllow bool
 }
 
 // GrantItem is one client the user has granted access to.
@@ -58,6 +65,8 @@ type GrantItem struct {
 	// LastUsed says when the client last got tokens from the grant, in
 	// words ("Last used 5 minutes ago", "Not used yet").
 	LastUsed string
+	// Picks are the items the client can see, per narrowed type.
+	Picks []GrantPick
 }
 
 // AccountData fills the account page (list and revoke granted clients).

@@ -53,8 +53,8 @@ func New(brand Brand) (*Renderer, error) {
 	}
 	// Each page is parsed with its own copy of the layout, because every
 	// page defines the same "content" block.
-	for _, name := range []string{"login", "consent", "account", "error", "loggedout", "logout"} {
-		t, err := template.New(name).Funcs(template.FuncMap{"initialOf": initial}).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	for _, name := range []string{"login", "consent", "account", "error", "loggedout", "logout", "pick"} {
+		t, err := template.New(name).Funcs(template.FuncMap{"initialOf": initial}).ParseFS(templateFS, "templates/layout.html", "templates/picker.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("pages: parsing %s template: %w", name, err)
 		}
@@ -111,6 +111,7 @@ func (r *Renderer) Consent(w http.ResponseWriter, status int, d ConsentData) {
 	v.CSRFToken, v.Hidden = d.CSRFToken, sortedHidden(d.Hidden)
 	v.Initial = initial(d.ClientName)
 	v.RedirectHost = redirectHost(d.RedirectURI)
+	v.Wide = len(d.Pickers) > 0
 	r.render(w, status, "consent", v)
 }
 

@@ -118,7 +118,19 @@ func (a *app) authserverConfig(f *config.File) authserver.Config {
 	if needsBrowserLogin(f) {
 		cfg.Clients = append(cfg.Clients, gatewayClient(f))
 	}
+	cfg.Fetch = a.fetch
 	return cfg
+}
+
+// fetch lets the consent page list a user's items through the gateway
+// that currently runs (proxy.Gateway.Fetch), exactly as the gateway calls
+// its upstreams; authserver never imports the gateway.
+func (a *app) fetch(ctx context.Context, upstream, path string, c *token.Claims) (*http.Response, error) {
+	cur := a.cur.Load()
+	if cur == nil {
+		return nil, errors.New("gateway not started yet")
+	}
+	return cur.gateway.Fetch(ctx, upstream, path, c)
 }
 
 // newGateway builds the gateway of f in front of as; prev, if not nil, is
@@ -219,6 +231,11 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 	}
 	for _, s := range a.Scopes {
 		cfg.Scopes = append(cfg.Scopes, authserver.Scope{Name: s.Name, Description: s.Description})
+	}
+	for _, r := range a.Resources {
+		l := r.List
+		cfg.Resources = append(cfg.Resources, authserver.Resource{Type: r.Type, Scopes: r.Scopes, MaxItems: r.MaxItems,
+			List: authserver.ResourceList{Upstream: l.Upstream, Path: l.Path, Items: l.Items, ID: l.ID, Label: l.Label, Thumbnail: l.Thumbnail}})
 	}
 	for _, p := range a.IdentityProviders {
 		cfg.IdentityProviders = append(cfg.IdentityProviders, authserver.IdentityProvider{
