@@ -306,6 +306,17 @@ func TestFederatedSignInInBrowser(t *testing.T) {
 // SCOPEGATE_TEST_POSTGRES_DSN the test skips, except in CI.
 func postgresStore(t *testing.T) string {
 	t.Helper()
+	return storeSection(postgresDSN(t))
+}
+
+// storeSection is the body of a store: section for the PostgreSQL dsn.
+func storeSection(dsn string) string {
+	return fmt.Sprintf("  driver: postgres\n  dsn: %q\n", strings.ReplaceAll(dsn, "$", "$$"))
+}
+
+// postgresDSN is postgresStore's DSN: a fresh schema, dropped at cleanup.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
 	dsn := os.Getenv("SCOPEGATE_TEST_POSTGRES_DSN")
 	if dsn == "" {
 		const msg = "SCOPEGATE_TEST_POSTGRES_DSN not set: skipping the PostgreSQL test"
@@ -347,5 +358,5 @@ func postgresStore(t *testing.T) string {
 	} else {
 		dsn += " search_path=" + schema
 	}
-	return fmt.Sprintf("  driver: postgres\n  dsn: %q\n", strings.ReplaceAll(dsn, "$", "$$"))
+	return dsn
 }
