@@ -174,10 +174,13 @@ type TrustedIssuer struct {
 // Upstream is one backend the gateway forwards to.
 type Upstream struct {
 	Name              string
-	URL               *url.URL      // absolute http or https, no query or fragment
-	PassAuthorization bool          // forward the bearer token; default false
-	Timeout           time.Duration // 0 means the gateway's default
-	MaxConnections    int           // requests in flight (and connections); 0: the gateway's default (256)
-	IdleConnections   int           // connections kept for reuse; 0: MaxConnections
-	StallTimeout      time.Duration // longest a connection may go without progress; 0: 60s or Timeout if longer
+	URL               *url.URL // absolute http or https, no query or fragment
+	PassAuthorization bool     // forward the bearer token; default false
+	// CaseInsensitive says the backend serves paths without regard to
+	// case, so its routes match that way too; default false.
+	CaseInsensitive bool
+	Timeout         time.Duration // 0 means the gateway's default
+	MaxConnections  int           // requests in flight (and connections); 0: the gateway's default (256)
+	IdleConnections int           // connections kept for reuse; 0: MaxConnections
+	StallTimeout    time.Duration // longest a connection may go without progress; 0: 60s or Timeout if longer
 }

@@ -44,6 +44,9 @@ func (d *decoder) gateway(n *yaml.Node, as AuthServer) (Gateway, *policy.Set) {
 	env := policy.Env{Upstreams: []string{}, Scopes: []string{}, Resources: resourceEnv(as.Resources)}
 	for _, u := range g.Upstreams {
 		env.Upstreams = append(env.Upstreams, u.Name)
+		if u.CaseInsensitive {
+			env.CaseInsensitive = append(env.CaseInsensitive, u.Name)
+		}
 	}
 	for _, s := range scopes {
 		env.Scopes = append(env.Scopes, s.Name)
@@ -102,7 +105,7 @@ func (d *decoder) upstreams(n *yaml.Node) []Upstream {
 		if !upstreamName.MatchString(e.key) {
 			d.errorf(e.kNode, "invalid upstream name %q (letters, digits, '.', '_' and '-')", e.key)
 		}
-		f := d.mapping(e.value, "url", "pass_authorization", "timeout", "max_connections", "idle_connections", "stall_timeout")
+		f := d.mapping(e.value, "url", "pass_authorization", "case_insensitive", "timeout", "max_connections", "idle_connections", "stall_timeout")
 		if absent(e.value) {
 			d.errorf(e.kNode, "upstream %q needs a url", e.key)
 			continue
@@ -118,6 +121,7 @@ func (d *decoder) upstreams(n *yaml.Node) []Upstream {
 			u.URL = parsed
 		}
 		u.PassAuthorization = d.boolean(f.get("pass_authorization"), false)
+		u.CaseInsensitive = d.boolean(f.get("case_insensitive"), false)
 		if timeout, ok := d.duration(f.get("timeout"), 0); ok {
 			if timeout <= 0 {
 				d.errorf(f.get("timeout"), "timeout must be positive")

@@ -60,3 +60,12 @@ func patternHost(pattern string) string {
 	host, _, _ := strings.Cut(pattern, "/")
 	return host
 }
+
+// Warnings lists what is legal but likely wrong, as FILE:LINE:COL
+// diagnostics: `scopegate check` prints them without failing, and serve
+// logs them. Today: protected routes that a public route of the same
+// upstream shadows for paths differing only in case (see
+// policy.Set.CaseShadows).
+func (f *File) Warnings() Diagnostics {
+	return Diagnostics(f.Policy.CaseShadows())
+}

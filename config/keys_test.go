@@ -32,7 +32,7 @@ func TestUnknownKeys(t *testing.T) {
 		{
 			name: "inside an upstream",
 			yaml: "gateway:\n  upstreams:\n    photos:\n      url: http://127.0.0.1:9000\n      pass_auth: true\n",
-			want: []string{`c.yaml:5:7: unknown key "pass_auth" (known keys: url, pass_authorization, timeout, max_connections, idle_connections, stall_timeout)`},
+			want: []string{`c.yaml:5:7: unknown key "pass_auth" (known keys: url, pass_authorization, case_insensitive, timeout, max_connections, idle_connections, stall_timeout)`},
 		},
 		{
 			name: "every unknown key at once",

@@ -38,6 +38,9 @@ type Route struct {
 	Resource *ItemRef    // the path names one item the token must hold
 	Filter   *ListFilter // the JSON answer keeps only the held items
 	Owner    string      // path parameter that must equal the token's sub
+	// CaseInsensitive is set by Compile for routes of an upstream listed
+	// in Env.CaseInsensitive: their patterns match without regard to case.
+	CaseInsensitive bool
 	OwnerPos Position
 	ownerSeg int
 
@@ -63,6 +66,9 @@ type Env struct {
 	// scopes it narrows. If nil, types are not checked and a token is
 	// narrowed only by its authorization_details.
 	Resources map[string][]string
+	// CaseInsensitive lists upstreams that serve paths without regard to
+	// case; their routes match that way too (see Route.CaseInsensitive).
+	CaseInsensitive []string
 }
 
 // Decision is the verdict on one request.

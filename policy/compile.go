@@ -37,12 +37,19 @@ func Compile(routes []Route, env Env) (*Set, []Diagnostic) {
 		sortDiagnostics(c.diags)
 		return nil, c.diags
 	}
+	folded := c.compileFolded(routes)
+	if len(c.diags) > 0 {
+		sortDiagnostics(c.diags)
+		return nil, c.diags
+	}
 	// A catch-all entry turns a miss into a plain lookup: without it
 	// ServeMux searches every method to tell 404 from 405, allocating on
 	// each miss. "/" is the least specific pattern, so it never shadows a
 	// route; if a route already is "/", registration fails and that is fine.
 	_ = register(c.mux, "/", routeHandler(noRoute))
-	return newSet(routes, c.mux), nil
+	set := newSet(routes, c.mux)
+	set.folded = folded
+	return set, nil
 }
 
 // noRoute marks the catch-all entry that means "no route".

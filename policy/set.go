@@ -16,6 +16,9 @@ type Set struct {
 	scopes  []string // every scope some route requires, sorted
 	reasons []string // per route, the Decide reason when it allows
 	mux     *http.ServeMux
+	// folded matches case-folded paths; nil unless some route is
+	// case-insensitive (see fold.go).
+	folded *http.ServeMux
 	// reqs holds synthetic requests for ServeMux.Handler, so that Match
 	// does not allocate one per call.
 	reqs sync.Pool
@@ -75,7 +78,6 @@ func (s *Set) match(method, host, path string) int {
 		return -1
 	}
 	req := s.reqs.Get().(*http.Request)
-	defer s.reqs.Put(req)
 	req.Method, req.Host = method, normalizeHost(host)
 	*req.URL = url.URL{Path: path}
 	if strings.IndexByte(path, '%') >= 0 {
@@ -83,11 +85,18 @@ func (s *Set) match(method, host, path string) int {
 		// it is a valid encoding of Path.
 		unescaped, err := url.PathUnescape(path)
 		if err != nil {
+			s.reqs.Put(req)
 			return -1
 		}
 		req.URL.Path, req.URL.RawPath = unescaped, path
 	}
 	h, _ := s.mux.Handler(req)
+	s.reqs.Put(req)
+	if s.folded != nil {
+		if j, decided := s.matchFolded(method, host, path); decided {
+			return j
+		}
+	}
 	// Anything but our own handler is ServeMux's not-found, method-not-
 	// allowed or redirect (for unclean paths and /tree -> /tree/): no match.
 	i, ok := h.(routeHandler)

@@ -24,6 +24,11 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, err)
 		return exitError{1}
 	}
+	// Warnings do not fail the check: the config is valid, but the
+	// operator should look.
+	for _, w := range f.Warnings() {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Message)
+	}
 	fmt.Fprintf(stdout, "%s: ok (%d routes, %d upstreams, %d clients)\n",
 		f.Path, len(f.Policy.Routes()), len(f.Gateway.Upstreams), len(f.AuthServer.Clients))
 	return nil

@@ -47,6 +47,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer logger.Sync()
+	for _, w := range f.Warnings() {
+		logger.Warn("config: "+w.Message, zap.String("at", w.Pos.String()))
+	}
 	audit, closeAudit, err := newAuditLogger(f.Log.Audit, stdout, stderr)
 	if err != nil {
 		return err
