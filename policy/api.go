@@ -41,8 +41,8 @@ type Route struct {
 	// CaseInsensitive is set by Compile for routes of an upstream listed
 	// in Env.CaseInsensitive: their patterns match without regard to case.
 	CaseInsensitive bool
-	OwnerPos Position
-	ownerSeg int
+	OwnerPos        Position
+	ownerSeg        int
 
 	Pos         Position   // the route's mapping node
 	PatternPos  Position   // the value of "route:"
