@@ -28,6 +28,15 @@ type fakeAS struct {
 	mu      sync.Mutex
 	pending map[string]pendingCode // by code
 	lastErr string                 // why the last token request failed
+
+	// With refreshing, the code exchange returns a refresh token, each
+	// refresh rotates it, and a retired one counts as reused (as scopegate
+	// does, RFC 9700 §4.14.2).
+	refreshing        bool
+	liveRefresh       string
+	refreshes, reused atomic.Int32
+	// shopNow, if set, is the shop's clock (Config.Now).
+	shopNow func() time.Time
 }
 
 type pendingCode struct{ challenge, redirectURI string }
@@ -101,6 +110,26 @@ func (as *fakeAS) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		fail("bad client credentials")
 		return
 	}
+	if r.PostFormValue("grant_type") == "refresh_token" {
+		as.mu.Lock()
+		live := as.refreshing && as.liveRefresh != "" && r.PostFormValue("refresh_token") == as.liveRefresh
+		if live {
+			as.liveRefresh = fmt.Sprintf("rt-%d", as.refreshes.Add(1))
+		}
+		next := as.liveRefresh
+		as.mu.Unlock()
+		if !live {
+			as.reused.Add(1)
+			fail("unknown or retired refresh token")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"access_token": as.token, "token_type": "Bearer", "expires_in": 600, "scope": "photos.read",
+			"refresh_token": next,
+		})
+		return
+	}
 	code := r.PostFormValue("code")
 	as.mu.Lock()
 	p, known := as.pending[code]
@@ -117,10 +146,17 @@ func (as *fakeAS) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	case base64.RawURLEncoding.EncodeToString(sum[:]) != p.challenge:
 		fail("PKCE verifier does not match")
 	default:
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{
+		resp := map[string]any{
 			"access_token": as.token, "token_type": "Bearer", "expires_in": 600, "scope": "photos.read",
-		})
+		}
+		if as.refreshing {
+			as.mu.Lock()
+			as.liveRefresh = "rt-0"
+			as.mu.Unlock()
+			resp["refresh_token"] = "rt-0"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(resp)
 	}
 }
 

@@ -25,6 +25,12 @@ type flowLog struct {
 	apiURL    string
 	apiStatus int
 	apiPhotos int
+
+	// Refreshes of the access token (refresh.go): the latest, how many,
+	// and the error code of a failed one.
+	refreshed     time.Time
+	refreshes     int
+	refreshFailed string
 }
 
 // connect starts the authorization code flow: fresh state and PKCE verifier kept in the
@@ -153,6 +159,7 @@ func (s *Shop) callback(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	s.stampExpiry(tok)
 	sess.mu.Lock()
 	sess.token = tok
 	sess.flow.returned, sess.flow.exchanged = now, s.cfg.Now()

@@ -87,7 +87,7 @@ func (s *Shop) call(ctx context.Context, method, path, token string, body io.Rea
 // listPhotos is steps 8 and 9: GET /photos through the gateway. It returns the answer
 // too, because a 401 or 403 is something to show, not an internal error.
 func (s *Shop) listPhotos(ctx context.Context, sess *session) ([]photo, *gatewayAnswer, error) {
-	token := sess.accessToken()
+	token := s.accessToken(ctx, sess)
 	resp, err := s.call(ctx, http.MethodGet, "/photos", token, nil, "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("printshop: calling the gateway: %w", err)
@@ -117,7 +117,7 @@ func (s *Shop) thumb(w http.ResponseWriter, r *http.Request) {
 	sess := s.sessions.get(r)
 	token := ""
 	if sess != nil {
-		token = sess.accessToken()
+		token = s.accessToken(r.Context(), sess)
 	}
 	if token == "" {
 		http.Error(w, "not connected", http.StatusUnauthorized)
@@ -156,7 +156,7 @@ func (s *Shop) tryUpload(w http.ResponseWriter, r *http.Request) {
 		s.expired(w, r)
 		return
 	}
-	token := sess.accessToken()
+	token := s.accessToken(r.Context(), sess)
 	if token == "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return

@@ -53,7 +53,7 @@ func (s *Shop) placeOrder(w http.ResponseWriter, r *http.Request) {
 		s.expired(w, r)
 		return
 	}
-	if sess.accessToken() == "" {
+	if s.accessToken(r.Context(), sess) == "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}

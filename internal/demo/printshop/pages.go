@@ -198,6 +198,9 @@ func timeline(f flowLog, connected bool, redirectURL, clientID string, now time.
 			Text:  "The gateway verified the token's signature, expiry and scopes before letting the request through.",
 			Facts: []fact{{"Answer", apiAnswer(f.apiStatus, f.apiPhotos)}}},
 	}
+	if got && (!f.refreshed.IsZero() || f.refreshFailed != "") {
+		steps = append(steps, refreshStep(f, now))
+	}
 	if f.declined {
 		steps[3].Title = "You declined"
 		steps[3].Text = "You chose not to share your photos. Nothing was shared, and PrintMyPhotos has no access."
@@ -209,6 +212,28 @@ func timeline(f flowLog, connected bool, redirectURL, clientID string, now time.
 		}
 	}
 	return steps
+}
+
+// refreshStep is the tenth step, shown once the access token was renewed
+// (or renewing failed): what a refresh token is for.
+func refreshStep(f flowLog, now time.Time) step {
+	if f.refreshFailed != "" {
+		return step{N: 10, Title: "We could not renew our access", Failed: true,
+			Text: "Our access token ran out and the drive refused our refresh token (“" + f.refreshFailed + "”). " +
+				"If you removed PrintMyPhotos from your drive account, that is why: connect again to continue."}
+	}
+	times := "once"
+	if f.refreshes > 1 {
+		times = fmt.Sprintf("%d times", f.refreshes)
+	}
+	return step{N: 10, Title: "Our access ran out, so we renewed it", Done: true, At: f.refreshed,
+		Text: "Access tokens last only minutes. When ours ran out, we sent our refresh token to the token endpoint, " +
+			"server to server, and got a new access token and a new refresh token. The drive retires the old " +
+			"refresh token at once, so a stolen copy is useless. You did not have to sign in again.",
+		Facts: []fact{
+			{"Renewed", times},
+			{"New token expires", expiry(f.grant.Expiry, now)},
+		}}
 }
 
 func issNote(checked bool) string {

@@ -29,11 +29,14 @@ type session struct {
 	signingIn              bool
 	user                   *user // signed in with the photo drive
 
-	token  *oauth2.Token
-	flow   flowLog
-	answer *gatewayAnswer // the last "try to upload" result
-	flash  string         // a one-shot message for the next page
-	orders map[string]*order
+	token *oauth2.Token
+	// refreshMu serialises refreshes of token (refresh.go); it is held
+	// across the call to the token endpoint, mu never is.
+	refreshMu sync.Mutex
+	flow      flowLog
+	answer    *gatewayAnswer // the last "try to upload" result
+	flash     string         // a one-shot message for the next page
+	orders    map[string]*order
 }
 
 // sessions is the in-memory session table, keyed by the cookie's random value.
@@ -117,16 +120,6 @@ func (s *session) checkCSRF(r *http.Request) bool {
 	s.mu.Unlock()
 	got := r.PostFormValue("csrf")
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
-// accessToken returns the session's access token, or "" before connecting.
-func (s *session) accessToken() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.token == nil {
-		return ""
-	}
-	return s.token.AccessToken
 }
 
 // takeFlash returns the pending one-shot message and clears it.

@@ -40,6 +40,7 @@ func newEnv(t *testing.T, backend http.Handler, edit func(*fakeAS)) *env {
 		IssuerURL: as.srv.URL, GatewayURL: gw.srv.URL,
 		ClientID: "photo-printer", ClientSecret: "s3cret",
 		RedirectURL: shopSrv.URL + "/callback",
+		Now:         as.shopNow,
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)
