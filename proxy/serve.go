@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/httplog"
-	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/token"
 )
@@ -206,9 +205,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 }
 
 // setIdentity adds the X-Auth-* headers with one allocation for the three
-// value slices (plus the joined scope string).
+// value slices (plus the joined scope string), each value encoded as
+// identityValue says.
 func setIdentity(h http.Header, c *token.Claims) {
-	v := [...]string{c.Subject, c.ClientID, oauthrule.FormatScope(c.Scopes)}
+	v := [...]string{identityValue(c.Subject), identityValue(c.ClientID), identityScope(c.Scopes)}
 	vals := v[:]
 	h[headerSubject] = vals[0:1:1]
 	h[headerClientID] = vals[1:2:2]
