@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/authserver/pages"
+	"github.com/scopegate/scopegate/store"
 )
 
 // Error is an OAuth protocol error (RFC 6749 §4.1.2.1, §5.2). Description
@@ -56,10 +57,17 @@ func errBusy() *Error {
 
 // writeJSONError writes err as an RFC 6749 §5.2 JSON response. It is the
 // only place that writes protocol errors of the JSON endpoints. Errors that
-// are not *Error are logged and answered with a bare server_error.
+// are not *Error are logged and answered with a bare server_error, or with
+// 503 temporarily_unavailable when the store could not answer: the client
+// may retry, and a load balancer may try another instance (RFC 9110
+// §15.6.4). Either way nothing is granted: errors deny.
 func (s *Server) writeJSONError(w http.ResponseWriter, r *http.Request, err error) {
 	var oe *Error
-	if !errors.As(err, &oe) {
+	if !errors.As(err, &oe) && errors.Is(err, store.ErrUnavailable) {
+		s.log.Error("request failed: store unavailable", zap.String("path", r.URL.Path), zap.Error(err))
+		oe = &Error{Code: codeTemporarilyUnavailable, Description: "the server cannot answer right now; retry shortly", Status: http.StatusServiceUnavailable}
+	}
+	if oe == nil {
 		s.log.Error("request failed", zap.String("path", r.URL.Path), zap.Error(err))
 		oe = &Error{Code: codeServerError, Description: "internal error", Status: http.StatusInternalServerError}
 	}
@@ -104,9 +112,15 @@ func (s *Server) pageError(w http.ResponseWriter, status int, title, desc string
 	s.pages.Error(w, status, pages.ErrorData{Status: status, Title: title, Description: desc})
 }
 
-// internalError logs err and shows a generic error page.
+// internalError logs err and shows a generic error page: 503 with
+// Retry-After when the store could not answer, 500 otherwise.
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("request failed", zap.String("path", r.URL.Path), zap.Error(err))
+	if errors.Is(err, store.ErrUnavailable) {
+		w.Header().Set("Retry-After", retryAfterBusy)
+		s.pageError(w, http.StatusServiceUnavailable, "Temporarily unavailable", "Please try again in a moment.")
+		return
+	}
 	s.pageError(w, http.StatusInternalServerError, "Something went wrong", "Please try again later.")
 }
 

@@ -24,6 +24,11 @@ var (
 	// ErrConflict reports a write that lost to an existing record: a
 	// duplicate ID, or an authorization code that was already redeemed.
 	ErrConflict = errors.New("store: conflict")
+	// ErrUnavailable reports that the backend could not do what was asked:
+	// the database is down or unreachable, a connection broke, a deadline
+	// passed. Nothing was decided, so the caller may retry; an HTTP
+	// server answers 503 (RFC 9110 §15.6.4) rather than 500.
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // SigningKey is a private key used to sign access tokens. Every instance

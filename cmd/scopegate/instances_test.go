@@ -36,6 +36,7 @@ import (
 type cluster struct {
 	issuer    string   // the balancer
 	instances []string // each instance's own base URL
+	admins    []string // each instance's admin base URL
 	target    atomic.Int32
 	backend   *recorder
 	callback  string
@@ -90,7 +91,7 @@ func startCluster(t *testing.T, n int, storeSection string) *cluster {
 		t.Fatal(err)
 	}
 	c := &cluster{issuer: "http://" + lb.Addr().String(), backend: rec, callback: "http://127.0.0.1:7/callback"}
-	var starts []func() error
+	var starts []func() (string, error)
 	for i := range n {
 		addr := freeLoopbackAddr(t)
 		c.instances = append(c.instances, "http://"+addr)
@@ -102,9 +103,11 @@ func startCluster(t *testing.T, n int, storeSection string) *cluster {
 		starts = append(starts, launch(t, fmt.Sprintf("instance %d", i), file))
 	}
 	for _, wait := range starts {
-		if err := wait(); err != nil {
+		admin, err := wait()
+		if err != nil {
 			t.Fatal(err)
 		}
+		c.admins = append(c.admins, admin)
 	}
 	targets := make([]*url.URL, n)
 	for i, u := range c.instances {
@@ -123,13 +126,13 @@ func startCluster(t *testing.T, n int, storeSection string) *cluster {
 }
 
 // launch runs serve() with file until the test ends, and returns a
-// function that waits for it to listen. It may be called for several
-// instances before any of them is waited for.
-func launch(t *testing.T, name string, file *config.File) (wait func() error) {
+// function that waits for it to listen and gives its admin base URL. It
+// may be called for several instances before any of them is waited for.
+func launch(t *testing.T, name string, file *config.File) (wait func() (string, error)) {
 	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan struct{})
+	started := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	opts := serveOptions{logger: zap.NewNop(), started: func(_, _ net.Addr) { close(started) }}
+	opts := serveOptions{logger: zap.NewNop(), started: func(_, admin net.Addr) { started <- admin }}
 	go func() { done <- serve(ctx, file, opts) }()
 	t.Cleanup(func() {
 		cancel()
@@ -137,15 +140,15 @@ func launch(t *testing.T, name string, file *config.File) (wait func() error) {
 			t.Errorf("%s returned %v after shutdown", name, err)
 		}
 	})
-	return func() error {
+	return func() (string, error) {
 		select {
-		case <-started:
-			return nil
+		case a := <-started:
+			return "http://" + a.String(), nil
 		case err := <-done:
 			done <- err
-			return fmt.Errorf("%s: serve: %v", name, err)
+			return "", fmt.Errorf("%s: serve: %v", name, err)
 		case <-time.After(30 * time.Second):
-			return fmt.Errorf("%s did not start", name)
+			return "", fmt.Errorf("%s did not start", name)
 		}
 	}
 }

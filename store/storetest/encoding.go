@@ -111,10 +111,15 @@ func testCancelledContext(t *testing.T, s store.Store) {
 			return s.RevokeToken(ctx, store.Revocation{TokenID: "t", RevokedAt: base, ExpiresAt: base})
 		}},
 		{"Revocations", func() error { _, err := s.Revocations(ctx, time.Time{}, base); return err }},
+		{"ReserveAttempt", func() error { _, _, err := s.ReserveAttempt(ctx, "k", 1, time.Minute, base); return err }},
+		{"RefundAttempt", func() error { _, err := s.RefundAttempt(ctx, "k", base); return err }},
+		{"ResetAttempts", func() error { return s.ResetAttempts(ctx, "k") }},
 	}
+	// Nothing was decided, so the error is also ErrUnavailable: callers
+	// answer "retry" (503), never "no" or "yes".
 	for _, c := range calls {
-		if err := c.call(); !errors.Is(err, context.Canceled) {
-			t.Errorf("%s with a cancelled context = %v; want an error wrapping context.Canceled", c.name, err)
+		if err := c.call(); !errors.Is(err, context.Canceled) || !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s with a cancelled context = %v; want an error wrapping context.Canceled and store.ErrUnavailable", c.name, err)
 		}
 	}
 	// Nothing was written by the cancelled calls.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/scopegate/scopegate/store"
@@ -32,7 +33,12 @@ func (s *Store) Close() error {
 }
 
 // errorf prefixes an error with the backend name and the operation, keeping
-// the cause (and any store sentinel) reachable through errors.Is.
+// the cause (and any store sentinel) reachable through errors.Is. Every
+// error that is not a decided outcome (not found, conflict) is the
+// database failing to answer, and is marked store.ErrUnavailable.
 func (s *Store) errorf(op string, err error) error {
-	return fmt.Errorf("%s: %s: %w", s.d.Name, op, err)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrUnavailable) {
+		return fmt.Errorf("%s: %s: %w", s.d.Name, op, err)
+	}
+	return fmt.Errorf("%s: %s: %w (%w)", s.d.Name, op, err, store.ErrUnavailable)
 }
