@@ -79,9 +79,7 @@ gateway:
 func startCluster(t *testing.T, n int, storeSection string) *cluster {
 	t.Helper()
 	rec := &recorder{}
-	ts := httptest.NewServer(rec)
-	t.Cleanup(ts.Close)
-	backend := ts.URL
+	backend := newBackend(t, rec)
 	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +121,22 @@ func startCluster(t *testing.T, n int, storeSection string) *cluster {
 	go srv.Serve(lb)
 	t.Cleanup(func() { srv.Close() })
 	return c
+}
+
+// newBackend serves rec until the test ends and returns its URL.
+func newBackend(t *testing.T, rec *recorder) string {
+	ts := httptest.NewServer(rec)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// replaceOnce replaces old, which must occur in s.
+func replaceOnce(t *testing.T, s, old, new string) string {
+	t.Helper()
+	if !strings.Contains(s, old) {
+		t.Fatalf("%q not found", old)
+	}
+	return strings.Replace(s, old, new, 1)
 }
 
 // launch runs serve() with file until the test ends, and returns a
@@ -185,26 +199,42 @@ func (c *cluster) code(t *testing.T, on int) (code, verifier string) {
 
 // exchange redeems code at instance i directly, with the balancer's Host.
 func (c *cluster) exchange(t *testing.T, i int, code, verifier string) (int, map[string]any) {
+	st, body, err := c.redeem(i, code, verifier)
+	if err != nil {
+		t.Error(err)
+	}
+	return st, body
+}
+
+// exchangeQuiet is exchange for a server that may die: a failed request
+// is status 0.
+func (c *cluster) exchangeQuiet(i int, code, verifier string) (int, map[string]any) {
+	st, body, err := c.redeem(i, code, verifier)
+	if err != nil {
+		return 0, nil
+	}
+	return st, body
+}
+
+func (c *cluster) redeem(i int, code, verifier string) (int, map[string]any, error) {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {c.callback}, "code_verifier": {verifier}}
 	req, err := http.NewRequest("POST", c.instances[i]+"/oauth2/token", strings.NewReader(form.Encode()))
 	if err != nil {
-		t.Error(err)
-		return 0, nil
+		return 0, nil, err
 	}
 	req.Host = strings.TrimPrefix(c.issuer, "http://")
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("photo-printer", testSecret)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Error(err)
-		return 0, nil
+		return 0, nil, err
 	}
 	defer res.Body.Close()
 	var body map[string]any
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
-		t.Errorf("token response from instance %d: %v", i, err)
+		return 0, nil, fmt.Errorf("token response from instance %d: %v", i, err)
 	}
-	return res.StatusCode, body
+	return res.StatusCode, body, nil
 }
 
 // get sends a GET with a bearer token to instance i directly.
