@@ -7,7 +7,9 @@
 // and the median round of each is shown, with every round's ratio: on a
 // small shared machine one round alone can be off by 10% either way.
 // It also measures the token endpoint (client_credentials tokens/s) and
-// complete authorization-code flows per second.
+// complete authorization-code flows per second, refresh_token grants per
+// second (each connection rotating its own refresh token family) and
+// introspection requests per second.
 //
 // With -oidc-provider (on by default once node is on PATH and
 // bench/oidcprovider/node_modules exists: (cd bench/oidcprovider && npm

@@ -21,6 +21,15 @@ import (
 // come from rt, shared by all flows, so that the phase measures the
 // server rather than TCP connection setup.
 func codeFlow(rt http.RoundTripper, ep endpoints) error {
+	_, err := codeFlowTokens(rt, ep, "openid photos.read")
+	return err
+}
+
+// flowTokens is what a code exchange returned.
+type flowTokens struct{ access, refresh string }
+
+// codeFlowTokens is codeFlow with the given scope, returning the tokens.
+func codeFlowTokens(rt http.RoundTripper, ep endpoints, scope string) (flowTokens, error) {
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{
 		Transport: rt,
@@ -38,14 +47,14 @@ func codeFlow(rt http.RoundTripper, ep endpoints) error {
 		"response_type":         {"code"},
 		"client_id":             {benchFlowApp},
 		"redirect_uri":          {benchRedirect},
-		"scope":                 {"openid photos.read"},
+		"scope":                 {scope},
 		"state":                 {"bench-state"},
 		"code_challenge":        {oauth2.S256ChallengeFromVerifier(verifier)},
 		"code_challenge_method": {"S256"},
 	}
 	resp, err := browser.Get(ep.AuthorizationEndpoint + "?" + q.Encode())
 	if err != nil {
-		return err
+		return flowTokens{}, err
 	}
 	for range 3 {
 		if resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound {
@@ -53,7 +62,7 @@ func codeFlow(rt http.RoundTripper, ep endpoints) error {
 		}
 		form, err := parseForm(resp)
 		if err != nil {
-			return err
+			return flowTokens{}, err
 		}
 		if _, ok := form.fields["username"]; ok {
 			form.fields.Set("username", benchUser)
@@ -62,17 +71,17 @@ func codeFlow(rt http.RoundTripper, ep endpoints) error {
 			form.fields.Set("decision", "allow")
 		}
 		if resp, err = browser.PostForm(form.action, form.fields); err != nil {
-			return err
+			return flowTokens{}, err
 		}
 	}
 	resp.Body.Close()
 	loc, err := resp.Location()
 	if err != nil {
-		return fmt.Errorf("no redirect to the client (status %d)", resp.StatusCode)
+		return flowTokens{}, fmt.Errorf("no redirect to the client (status %d)", resp.StatusCode)
 	}
 	code := loc.Query().Get("code")
 	if code == "" {
-		return fmt.Errorf("redirect without code: %s", loc.Query().Get("error"))
+		return flowTokens{}, fmt.Errorf("redirect without code: %s", loc.Query().Get("error"))
 	}
 	req, _ := http.NewRequest("POST", ep.TokenEndpoint, strings.NewReader(url.Values{
 		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {benchRedirect}, "code_verifier": {verifier},
@@ -81,16 +90,17 @@ func codeFlow(rt http.RoundTripper, ep endpoints) error {
 	req.SetBasicAuth(benchFlowApp, benchSecret)
 	tr, err := (&http.Client{Transport: rt, Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
-		return err
+		return flowTokens{}, err
 	}
 	defer tr.Body.Close()
 	var tok struct {
-		AccessToken string `json:"access_token"`
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
 	}
 	if err := json.NewDecoder(io.LimitReader(tr.Body, 1<<20)).Decode(&tok); err != nil || tok.AccessToken == "" {
-		return fmt.Errorf("token exchange answered %d", tr.StatusCode)
+		return flowTokens{}, fmt.Errorf("token exchange answered %d", tr.StatusCode)
 	}
-	return nil
+	return flowTokens{tok.AccessToken, tok.RefreshToken}, nil
 }
 
 type form struct {

@@ -226,6 +226,11 @@ func report(ctx context.Context, bare *child, sg *scopegate, op *reference, dura
 	flows := withCPU(sgPID, func() result { return drive(ctx, "authorization-code flows, scopegate", conns, duration, flow) })
 	flows.noRatio = true
 	rows = append(rows, cc, flows)
+	grantRows, err := refreshPhases(ctx, client, sgEP, sgPID, conns, duration)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, grantRows...)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("stopped: %w", err)
 	}

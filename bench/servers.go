@@ -166,7 +166,7 @@ authserver:
     - id: %s
       secret_hash: %q
       redirect_uris: [%q]
-      grant_types: [authorization_code]
+      grant_types: [authorization_code, refresh_token]
       scopes: [photos.read]
   scopes:
     photos.read: See your photos

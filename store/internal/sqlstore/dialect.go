@@ -22,11 +22,16 @@ type Dialect struct {
 	// RandomID is an SQL expression giving a fresh random hex string, used
 	// by migrations to give existing rows an ID.
 	RandomID string
+	// OneWriter says that the database lets one writer in at a time and
+	// makes the others wait in a sleeping busy handler (SQLite): hot write
+	// paths then queue on a mutex in the process instead, which wakes the
+	// next writer at once.
+	OneWriter bool
 }
 
 // SQLite is the dialect of modernc.org/sqlite.
 var SQLite = Dialect{Name: "sqlite", BlobType: "BLOB", BinaryCollation: "BINARY",
-	RandomID: "lower(hex(randomblob(16)))"}
+	RandomID: "lower(hex(randomblob(16)))", OneWriter: true}
 
 // Postgres is the dialect of PostgreSQL through pgx.
 var Postgres = Dialect{Name: "postgres", NumberedPlaceholders: true, BlobType: "BYTEA", BinaryCollation: `"C"`,

@@ -90,6 +90,7 @@ func (s *Store) readRefresh(ctx context.Context, q querier, id string) (store.Re
 // no token exists that the store does not know.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) (err error) {
 	const op = "rotating refresh token"
+	defer s.lockWrites()()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.errorf(op, err)

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/scopegate/scopegate/store"
 )
@@ -15,6 +16,23 @@ type Store struct {
 	d  Dialect
 	// revoked wakes this process's WatchRevocations callers.
 	revoked broadcast
+	// writeMu queues this process's writers on hot paths when the
+	// dialect has OneWriter (see lockWrites).
+	writeMu sync.Mutex
+}
+
+// lockWrites makes a hot write path wait for the previous one of this
+// process when the database admits one writer at a time. SQLite's busy
+// handler sleeps (up to 100 ms per try) while another connection writes,
+// so under concurrent refreshes most time went to sleeping, not writing;
+// a mutex hands the lock on at once. Other processes sharing the file
+// still meet the busy handler, as before. It returns the unlock.
+func (s *Store) lockWrites() func() {
+	if !s.d.OneWriter {
+		return func() {}
+	}
+	s.writeMu.Lock()
+	return s.writeMu.Unlock
 }
 
 var _ store.Store = (*Store)(nil)
