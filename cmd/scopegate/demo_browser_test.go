@@ -190,16 +190,31 @@ func TestDemoInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), "alice"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "alice-photos"),
 		chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
-		// 4: consent names the client and the scope's text.
+		// 4: consent names the client and the scope's text, and lists
+		// alice's four photos with thumbnails: she picks two.
 		chromedp.WaitVisible(chromedp.CSS(`button[name="decision"][value="allow"]`)),
 		textOf("body"),
 		expect("consent page", "PrintMyPhotos"),
 		expect("consent page", "See the photos you choose"),
+		expect("consent page", "Choose the photos to share"),
+		expect("consent page", "Sunrise over the bay"),
+		expect("consent page", "4 photos"),
+		chromedp.WaitVisible(chromedp.CSS(`#item-photos-3`)),
+		imagesLoaded(".items img", 4),
+		chromedp.Click(chromedp.CSS(`#item-photos-0`)),
+		chromedp.Click(chromedp.CSS(`#item-photos-2`)),
 		shot("consent"),
 		chromedp.Click(chromedp.CSS(`button[name="decision"][value="allow"]`)),
-		// 5–9: back at the shop, the photo list came through the gateway.
+		// 5–9: back at the shop, the photo list came through the gateway,
+		// which kept only the two picked photos.
 		chromedp.WaitVisible(chromedp.CSS(`#photos input[type="checkbox"][name="photo"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#steps li[data-step="9"].done`)),
+		countOf(`#photos input[type="checkbox"][name="photo"]`, 2),
+		textOf("#photos"),
+		expect("shop's photos", "Sunrise over the bay"),
+		expect("shop's photos", "Evening at the lake"),
+		textOf("#steps"),
+		expect("timeline", "Sunrise over the bay, Evening at the lake"),
 		shot("photos"),
 		chromedp.Click(chromedp.CSS(`#photos input[type="checkbox"][name="photo"]`)),
 		chromedp.Click(chromedp.CSS("#place-order")),
@@ -217,10 +232,55 @@ func TestDemoInBrowser(t *testing.T) {
 		expect("gateway answer", "insufficient_scope"),
 		expect("gateway answer", "photos.write"),
 		shot("upload-refused"),
+		// A photo alice did not share: the gateway refuses it with 403.
+		chromedp.Click(chromedp.CSS("#try-unshared")),
+		chromedp.WaitVisible(chromedp.CSS(`#gateway-answer[data-request="GET /photos/2"]`)),
+		textOf("#gateway-answer"),
+		expect("gateway answer", "GET /photos/2"),
+		expect("gateway answer", "403"),
+		expect("gateway answer", "insufficient_scope"),
+		expect("gateway answer", "did not share"),
+		shot("unshared-refused"),
 	)
 	if err != nil {
 		t.Fatalf("browser walk failed at step %d: %v\ndemo log:\n%s", d.step+1, err, tail(stderr.String(), 40))
 	}
+}
+
+// countOf fails unless sel matches exactly n elements.
+func countOf(sel string, n int) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		got, err := chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel))(ctx, tg)
+		if err != nil {
+			return err
+		}
+		if got != n {
+			return fmt.Errorf("%s matches %d elements; want %d", sel, got, n)
+		}
+		return nil
+	})
+}
+
+// imagesLoaded waits until n images matching sel have loaded with a size:
+// the thumbnails came through the authorization server.
+func imagesLoaded(sel string, n int) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		js := fmt.Sprintf("Array.from(document.querySelectorAll(%q)).filter(i => i.complete && i.naturalWidth > 0).length", sel)
+		for {
+			got, err := chromedp.Evaluate[int](js)(ctx, tg)
+			if err != nil {
+				return err
+			}
+			if got >= n {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%d of %d images %s loaded: %w", got, n, sel, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
 }
 
 func waitFor(t *testing.T, cond func() bool, what string, log fmt.Stringer) {

@@ -15,6 +15,10 @@ type grantInfo struct {
 	ClientID string
 	Scopes   []string
 	Expiry   time.Time
+	// Items are the identifiers of the photos the user picked (RFC 9396
+	// authorization_details in the token response, §7); nil when the
+	// grant is not narrowed to picked photos.
+	Items []string
 }
 
 // grantOf reads the token response and, for display only, the JWT payload. The shop does
@@ -47,5 +51,32 @@ func grantOf(tok *oauth2.Token, requested []string) grantInfo {
 	default:
 		g.Scopes = requested
 	}
+	g.Items = pickedItems(tok.Extra("authorization_details"))
 	return g
+}
+
+// pickedItems reads the identifiers of the "photos" entries of an
+// authorization_details value as x/oauth2 decoded it.
+func pickedItems(v any) []string {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var ds []struct {
+		Type        string   `json:"type"`
+		Identifiers []string `json:"identifiers"`
+	}
+	if json.Unmarshal(b, &ds) != nil {
+		return nil
+	}
+	items := []string{}
+	for _, d := range ds {
+		if d.Type == "photos" {
+			items = append(items, d.Identifiers...)
+		}
+	}
+	return items
 }

@@ -31,6 +31,7 @@ type flowLog struct {
 	refreshed     time.Time
 	refreshes     int
 	refreshFailed string
+	apiTitles     []string // titles of the photos the list returned
 }
 
 // connect starts the authorization code flow: fresh state and PKCE verifier kept in the

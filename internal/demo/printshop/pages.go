@@ -205,6 +205,13 @@ func timeline(f flowLog, connected bool, redirectURL, clientID string, now time.
 		steps[3].Title = "You declined"
 		steps[3].Text = "You chose not to share your photos. Nothing was shared, and PrintMyPhotos has no access."
 	}
+	if f.grant.Items != nil {
+		steps[6].Facts = append(steps[6].Facts, fact{"Photos you shared", picked(f)})
+	}
+	if f.grant.Items != nil && returned && !f.declined {
+		steps[3].Title = "You picked the photos to share"
+		steps[3].Text = fmt.Sprintf("On the drive's consent page you ticked %d of your photos. PrintMyPhotos can see those, and nothing else on your drive.", len(f.grant.Items))
+	}
 	// Facts without a value yet would only show empty labels.
 	for i := range steps {
 		if !steps[i].Done {
@@ -234,6 +241,18 @@ func refreshStep(f flowLog, now time.Time) step {
 			{"Renewed", times},
 			{"New token expires", expiry(f.grant.Expiry, now)},
 		}}
+}
+
+// picked names the photos the token is narrowed to: their titles once the
+// list came back (it holds exactly the picked ones), else their ids.
+func picked(f flowLog) string {
+	switch {
+	case len(f.apiTitles) == len(f.grant.Items) && len(f.apiTitles) > 0:
+		return strings.Join(f.apiTitles, ", ")
+	case len(f.grant.Items) == 0:
+		return "none"
+	}
+	return "photo " + strings.Join(f.grant.Items, ", ")
 }
 
 func issNote(checked bool) string {

@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg Config) (*Shop, error) {
 	s.mux.HandleFunc("POST /order", s.placeOrder)
 	s.mux.HandleFunc("GET /orders/{id}", s.showOrder)
 	s.mux.HandleFunc("POST /try-upload", s.tryUpload)
+	s.mux.HandleFunc("POST /try-unshared", s.tryUnshared)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, http.StatusNotFound, messagePage{
 			Title: "Page not found", Text: "There is nothing at this address.",
