@@ -73,7 +73,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	default:
-		if _, err := s.RevokeGrant(r.Context(), g.ID); err != nil {
+		if err := s.revokeGrantAudited(r, g.ID, sess.Username, id, "removed on the account page"); err != nil {
 			s.internalError(w, r, err)
 			return
 		}

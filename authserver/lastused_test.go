@@ -64,3 +64,36 @@ func TestAccountShowsLastUse(t *testing.T) {
 		t.Errorf("after a refresh: %q; want Last used just now", got)
 	}
 }
+
+// TestAccountRemovalAudited: removing an app on the account page writes
+// grant.revoked (with the grant ID and the reason) besides
+// consent.revoked, with who and from where, and never a token.
+func TestAccountRemovalAudited(t *testing.T) {
+	e := newRefreshEnv(t, nil)
+	b := newBrowser(t, e.testEnv)
+	res := e.tokens(t, b, "photos.read")
+	if p := b.submit(b.get("/oauth2/account"), "/oauth2/account/revoke", nil); p.status != 303 {
+		t.Fatalf("revoke: status %d", p.status)
+	}
+	var found bool
+	for _, en := range e.audit.All() {
+		f := en.ContextMap()
+		if en.Message == EventGrantRevoked {
+			found = true
+			if f["subject"] != "alice" || f["client_id"] != printerID || f["grant_id"] == "" ||
+				f["reason"] != "removed on the account page" || f["request_id"] == "" || f["remote_addr"] == "" {
+				t.Errorf("grant.revoked fields: %v", f)
+			}
+		}
+	}
+	if !found {
+		t.Error("no grant.revoked audit event after removing the app")
+	}
+	for _, f := range fieldValues(e.audit.All()) {
+		for _, tok := range []string{str(res.json, "access_token"), str(res.json, "refresh_token")} {
+			if strings.Contains(f, tok) {
+				t.Errorf("audit field %q contains a token", f)
+			}
+		}
+	}
+}
