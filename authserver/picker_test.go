@@ -14,6 +14,11 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/token"
 )
@@ -493,4 +498,55 @@ func FuzzParseDetailsParam(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPickCarriedByRefresh: a refreshed access token and its token
+// response carry the pick of the code (RFC 9396 §7), and the audit log
+// records the pick without any token or code.
+func TestPickCarriedByRefresh(t *testing.T) {
+	pb := newPhotoBackend(t)
+	core, logs := observer.New(zapcore.InfoLevel)
+	env := newTestServer(t, func(c *Config) {
+		c.Resources = []Resource{{Type: "photos", Scopes: []string{"photos.read"},
+			List: ResourceList{Upstream: "photos", Path: "/photos", Items: "photos", ID: "id", Label: "title"}}}
+		c.Fetch = pb.fetch
+		c.Audit = zap.New(core)
+		for i := range c.Clients {
+			if c.Clients[i].ID == printerID {
+				c.Clients[i].GrantTypes = []string{oauthrule.GrantAuthorizationCode, oauthrule.GrantRefreshToken}
+			}
+		}
+	})
+	b := newBrowser(t, env)
+	p := consentFor(t, env, b, url.Values{"scope": {"photos.read"}})
+	code := redirectParams(t, postPick(t, b, p, url.Values{"decision": {"allow"}}, "2")).Get("code")
+	res := env.redeem(t, code)
+	rt, _ := res.json["refresh_token"].(string)
+	if res.status != http.StatusOK || rt == "" {
+		t.Fatalf("code exchange: %d %v; want a refresh token", res.status, res.json)
+	}
+	ref := env.callToken(t, tokenCall{form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}},
+		basic: []string{printerID, printerSecret}})
+	want := []token.AuthorizationDetail{{Type: "photos", Actions: []string{"read"}, Identifiers: []string{"2"}}}
+	if ref.status != http.StatusOK || !reflect.DeepEqual(detailsOf(t, ref.json["authorization_details"]), want) {
+		t.Fatalf("refresh: %d %v; want authorization_details %v", ref.status, ref.json, want)
+	}
+	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: env.ts.URL, Audience: env.ts.URL, Keys: env.srv.KeySet()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := v.Verify(context.Background(), ref.json["access_token"].(string)); err != nil || !reflect.DeepEqual(c.AuthorizationDetails, want) {
+		t.Errorf("refreshed access token: %+v, %v; want %v", c, err, want)
+	}
+	picked := logs.FilterMessage(EventItemsPicked).All()
+	if len(picked) != 1 || picked[0].ContextMap()["count"] != int64(1) {
+		t.Fatalf("audit %s entries: %+v; want one with count 1", EventItemsPicked, picked)
+	}
+	for _, f := range fieldValues(logs.All()) {
+		for _, secret := range []string{code, rt, res.json["access_token"].(string)} {
+			if strings.Contains(f, secret) {
+				t.Fatalf("audit log holds a code or token: %q", f)
+			}
+		}
+	}
 }
