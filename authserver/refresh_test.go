@@ -397,3 +397,43 @@ func TestRefreshConcurrent(t *testing.T) {
 		t.Errorf("the winner's refresh token after the race: %d %v; want refused (the grant is revoked)", res.status, res.json)
 	}
 }
+
+// TestRefreshPublicClient: a public client (PKCE, no secret) refreshes
+// with its client_id alone; rotation is what protects its refresh tokens
+// (RFC 9700 §4.14.2), so a retired one is reuse here too. Another public
+// client naming itself cannot use the token.
+func TestRefreshPublicClient(t *testing.T) {
+	e := newRefreshEnv(t, func(c *Config) {
+		c.Clients = append(c.Clients, Client{ID: "other-public", RedirectURIs: []string{"http://127.0.0.1/x"},
+			GrantTypes: []string{oauthrule.GrantAuthorizationCode, oauthrule.GrantRefreshToken}, Scopes: []string{"photos.read"}})
+	})
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, e.ts.Client())
+	conf := &oauth2.Config{ClientID: mobileID, RedirectURL: mobileRedirect,
+		Endpoint: oauth2.Endpoint{AuthURL: e.ts.URL + "/oauth2/authorize", TokenURL: e.ts.URL + "/oauth2/token",
+			AuthStyle: oauth2.AuthStyleInParams},
+		Scopes: []string{"photos.read"}}
+	verifier := oauth2.GenerateVerifier()
+	b := newBrowser(t, e.testEnv)
+	q := redirectParams(t, b.authorize(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), "alice", alicePassword))
+	tok, err := conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("Exchange: %v, refresh token %q", err, tok.RefreshToken)
+	}
+	stolen := e.callToken(t, tokenCall{form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
+		"client_id": {"other-public"}}})
+	if stolen.status != 400 || stolen.json["error"] != "invalid_grant" {
+		t.Errorf("another public client with the token: %d %v; want invalid_grant", stolen.status, stolen.json)
+	}
+	expired := *tok
+	expired.Expiry = time.Now().Add(-time.Minute)
+	fresh, err := conf.TokenSource(ctx, &expired).Token()
+	if err != nil || fresh.RefreshToken == tok.RefreshToken {
+		t.Fatalf("public client refresh: %v", err)
+	}
+	if _, err := conf.TokenSource(ctx, &expired).Token(); !isOAuthError(err, "invalid_grant") {
+		t.Errorf("public client reusing a retired token: %v; want invalid_grant", err)
+	}
+	if _, err := e.v.Verify(ctx, fresh.AccessToken); !errors.Is(err, token.ErrRevoked) {
+		t.Errorf("access token after the public client's reuse: %v; want ErrRevoked", err)
+	}
+}

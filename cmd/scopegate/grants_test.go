@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,4 +178,49 @@ func TestRevocationAcrossInstancesPostgres(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Logf("refused at the other instance's gateway %s after the reuse request began", time.Since(start))
+}
+
+// TestConcurrentRefreshAcrossInstancesPostgres: one refresh token sent
+// many times at once, half to each of two instances sharing PostgreSQL:
+// exactly one request gets tokens (RFC 9700 §4.14.2 rotation decided by
+// one conditional write in the shared store).
+func TestConcurrentRefreshAcrossInstancesPostgres(t *testing.T) {
+	urls := startInstances(t, postgresStore(t), 2)
+	_, tok := signInPrinter(t, urls[0])
+	const n = 16
+	statuses := make([]int, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, urls[i%2]+"/oauth2/token", strings.NewReader(url.Values{
+				"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth("photo-printer", testSecret)
+			<-start
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			statuses[i] = res.StatusCode
+		})
+	}
+	close(start)
+	wg.Wait()
+	won := 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			won++
+		case http.StatusBadRequest:
+		default:
+			t.Errorf("a refresh answered %d; want 200 or 400", s)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d concurrent refreshes on two instances won (statuses %v); want exactly 1", won, n, statuses)
+	}
 }
