@@ -338,7 +338,9 @@ func (s *Server) grantPicked(ctx context.Context, subject, clientID string, scop
 }
 
 // mergePick replaces the entries of the picked types in gd, keeping other
-// types, and reports whether any identifier was taken away.
+// types, and reports whether any identifier was taken away. When the
+// client proposed identifiers, only those were shown, so earlier picks
+// outside the proposal are kept.
 func (s *Server) mergePick(gd []token.AuthorizationDetail, items []itemRequest, picks map[string][]string) ([]token.AuthorizationDetail, bool) {
 	out := slices.Clone(gd)
 	shrunk := false
@@ -349,6 +351,19 @@ func (s *Server) mergePick(gd []token.AuthorizationDetail, items []itemRequest, 
 		}
 		actions := slices.Clone(it.Actions)
 		if old := detailFor(out, it.Type); old != nil {
+			// The user decided on the proposed items only: the rest of
+			// the earlier pick stays, unless that exceeds the maximum.
+			if it.Proposed != nil {
+				var kept []string
+				for _, id := range old.Identifiers {
+					if !slices.Contains(it.Proposed, id) {
+						kept = append(kept, id)
+					}
+				}
+				if res := s.resources[it.Type]; res != nil && len(kept)+len(ids) <= res.MaxItems {
+					ids = append(kept, ids...)
+				}
+			}
 			if !subset(old.Identifiers, ids) {
 				shrunk = true
 			}

@@ -237,6 +237,12 @@ func TestPickerPlainScope(t *testing.T) {
 	if got := detailsOf(t, res.json["authorization_details"]); !reflect.DeepEqual(got[0].Identifiers, []string{"2"}) {
 		t.Errorf("narrowed pick gave %v; want [2]", got)
 	}
+	// The grant keeps photo 1, which the proposal did not show; 3 was
+	// unticked and is gone.
+	g, err = env.store.LiveGrant(context.Background(), "alice", printerID)
+	if err != nil || !reflect.DeepEqual(decodeDetails(g.AuthorizationDetails)[0].Identifiers, []string{"1", "2"}) {
+		t.Errorf("grant after the narrowed pick: %s, %v; want [1 2]", g.AuthorizationDetails, err)
+	}
 }
 
 // TestPickerTamperedPost: whatever the form says, nothing outside the

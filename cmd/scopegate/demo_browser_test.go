@@ -241,6 +241,19 @@ func TestDemoInBrowser(t *testing.T) {
 		expect("gateway answer", "insufficient_scope"),
 		expect("gateway answer", "did not share"),
 		shot("unshared-refused"),
+		// The drive's account page names the two photos the shop can see.
+		chromedp.Navigate(d.driveURL+"/oauth2/account"),
+		chromedp.WaitVisible(chromedp.CSS(".picks-list")),
+		textOf(".grants"),
+		expect("account page", "2 photos shared"),
+		expect("account page", "Sunrise over the bay"),
+		expect("account page", "Evening at the lake"),
+		imagesLoaded(".picks-list img", 2),
+		shot("account"),
+		chromedp.Click(chromedp.CSS(`.picks a`)),
+		chromedp.WaitVisible(chromedp.CSS(`button[name="decision"][value="save"]`)),
+		countOf(`.items input:checked`, 2),
+		shot("change-pick"),
 	)
 	if err != nil {
 		t.Fatalf("browser walk failed at step %d: %v\ndemo log:\n%s", d.step+1, err, tail(stderr.String(), 40))
