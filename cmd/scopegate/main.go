@@ -31,6 +31,7 @@ Usage:
                                         show which route matches and whether it is allowed
   scopegate hash-password               read a password on stdin, print a bcrypt hash
   scopegate demo    [flags]             run the photo-printing scenario on this machine
+  scopegate demo-api [--listen ADDR]    serve the demo's photo API alone (deploy/docker-compose.yaml)
   scopegate version                     print version and build information
 
 The default config file is scopegate.yaml.
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runHashPassword(stdin, stdout)
 	case "demo":
 		return interrupted(ctx, runDemo(ctx, rest, stdout, stderr))
+	case "demo-api":
+		return runDemoAPI(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "-h", "--help":
