@@ -17,7 +17,9 @@
 //	GET, POST /oauth2/authorize                    authorization endpoint (RFC 6749 §4.1)
 //	GET, POST /oauth2/login                        local username + password
 //	GET, POST /oauth2/consent                      approve or deny the requested scopes
-//	POST /oauth2/token                             authorization_code, client_credentials
+//	POST /oauth2/token                             authorization_code, client_credentials, refresh_token
+//	POST /oauth2/revoke                            token revocation (RFC 7009)
+//	POST /oauth2/introspect                        token introspection (RFC 7662), confidential clients
 //	OPTIONS /oauth2/token, /oauth2/userinfo        CORS preflight (no credentials)
 //	GET, POST /oauth2/userinfo                     OIDC userinfo for a bearer access token
 //	GET  /oauth2/account, POST /oauth2/account/revoke  list and revoke granted clients
@@ -44,8 +46,20 @@
 // client_credentials issues a token whose sub is the client id (New
 // refuses a client id equal to a username, RFC 9700 §4.15.1); an omitted
 // scope means every scope the client is registered for except openid,
-// which needs a user. There are no
-// refresh tokens and no password grant.
+// which needs a user. There is no password grant.
+//
+// Grants (grants.go): what a user allowed a client. Every code, access
+// token ("gid" claim) and refresh token names its grant, and
+// [Server.RevokeGrant] stops them all: at once in this process, and in the
+// store, where other instances learn it from a notification
+// (store.RevocationWatcher) or their poll ([Server.FollowRevocations]).
+// Refresh tokens (refresh.go) are opaque, 256 random bits, stored as
+// SHA-256, rotated on every use by one conditional write in the store; a
+// retired one presented again (a replay, or the loser of a concurrent
+// refresh) revokes its grant (RFC 9700 §4.14.2). /oauth2/revoke
+// (revoke.go) revokes an access token by jti and a refresh token with its
+// grant; /oauth2/introspect (introspect.go) answers only about the
+// caller's own tokens.
 //
 // Upstream providers (upstream.go, upstream_login.go) are discovered at
 // their first use, never at start, and retried at most every ten seconds
