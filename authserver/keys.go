@@ -77,9 +77,10 @@ type keyring struct {
 	log   *zap.Logger
 	snap  atomic.Pointer[keySnapshot]
 
-	mu         sync.Mutex // serialises loads
-	lastReload time.Time
-	rotating   sync.Mutex // one rotation at a time, see rotateIfDue
+	mu          sync.Mutex // serialises loads
+	lastReload  time.Time
+	lastFailure time.Time  // of the latest failed reload in publicKey
+	rotating    sync.Mutex // one rotation at a time, see rotateIfDue
 	// tokenTTL is how long the tokens a key signs live; a key is never
 	// used within tokenTTL of leaving the JWKS.
 	tokenTTL time.Duration
@@ -263,23 +264,42 @@ func (k *keyring) rotateIfDue(ctx context.Context, alg jose.SignatureAlgorithm) 
 }
 
 // publicKey finds a published key by kid, re-reading the store (at most
-// every keyReloadEvery) for keys that other instances created.
-func (k *keyring) publicKey(ctx context.Context, kid string) (publicKey, bool) {
+// every keyReloadEvery) for keys that other instances created. When the
+// store cannot be read, the answer is errKeysUnavailable (the gateway's
+// 503) rather than "unknown key" (401): a token of a key we cannot read
+// is not known to be bad. After a failed read the store is not asked
+// again for keyReloadEvery, so a stuck store costs one deadline, not one
+// per request.
+func (k *keyring) publicKey(ctx context.Context, kid string) (publicKey, bool, error) {
 	if pub, ok := k.snap.Load().public[kid]; ok {
-		return pub, true
+		return pub, true, nil
 	}
 	k.mu.Lock()
-	due := k.now().Sub(k.lastReload) >= keyReloadEvery
+	now := k.now()
+	due := now.Sub(k.lastReload) >= keyReloadEvery
+	failing := now.Sub(k.lastFailure) < keyReloadEvery
 	k.mu.Unlock()
+	if failing {
+		return publicKey{}, false, errKeysUnavailable(nil)
+	}
 	if !due {
-		return publicKey{}, false
+		return publicKey{}, false, nil
 	}
 	if err := k.load(ctx); err != nil {
 		k.log.Warn("reloading signing keys", zap.Error(err))
-		return publicKey{}, false
+		k.mu.Lock()
+		k.lastFailure = k.now()
+		k.mu.Unlock()
+		return publicKey{}, false, errKeysUnavailable(err)
 	}
 	pub, ok := k.snap.Load().public[kid]
-	return pub, ok
+	return pub, ok, nil
+}
+
+// errKeysUnavailable is the token package's error for keys that could not
+// be read, so that the gateway answers 503.
+func errKeysUnavailable(cause error) error {
+	return &token.Error{Kind: token.ErrKeysUnavailable, Reason: "token keys are unavailable", Err: cause}
 }
 
 // verify checks a compact JWS signed by one of our published keys with
@@ -294,7 +314,10 @@ func (k *keyring) verify(ctx context.Context, raw string, algs []jose.SignatureA
 		return nil, "", errors.New("authserver: jws must have exactly one signature")
 	}
 	h := jws.Signatures[0].Header
-	pub, ok := k.publicKey(ctx, h.KeyID)
+	pub, ok, err := k.publicKey(ctx, h.KeyID)
+	if err != nil {
+		return nil, "", err
+	}
 	if !ok || string(pub.alg) != h.Algorithm {
 		return nil, "", errors.New("authserver: unknown signing key")
 	}

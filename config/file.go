@@ -53,6 +53,11 @@ type Log struct {
 type Store struct {
 	Driver string // sqlite (default) or postgres
 	DSN    string // default "scopegate.db" for sqlite; required for postgres
+	// Timeout is each store call's deadline; 0: the backend's default
+	// (5s). A call past it fails and the request gets 503.
+	Timeout time.Duration
+	// MaxConnections caps the PostgreSQL pool; 0: the default (20).
+	MaxConnections int
 }
 
 // AuthServer is the authserver section.

@@ -158,8 +158,11 @@ func (d *decoder) auditOutput(n *yaml.Node) string {
 }
 
 func (d *decoder) store(n *yaml.Node) Store {
-	f := d.mapping(n, "driver", "dsn")
+	f := d.mapping(n, "driver", "dsn", "timeout", "max_connections")
 	s := Store{Driver: DefaultStoreDriver}
+	// 0 leaves the backend's default (5s, and 20 PostgreSQL connections).
+	s.Timeout = d.positiveDuration(f.get("timeout"), 0, time.Minute)
+	s.MaxConnections = d.count(f.get("max_connections"), 0, 1, 10_000)
 	driverOK := d.oneOf(f.get("driver"), &s.Driver, "store driver", "sqlite", "postgres")
 	if t, ok := d.str(f.get("dsn")); ok {
 		if t.value == "" {
@@ -172,6 +175,9 @@ func (d *decoder) store(n *yaml.Node) Store {
 		} else {
 			d.errorf(orNode(f.get("driver"), f.node), "store dsn is required for %s", s.Driver)
 		}
+	}
+	if mc := f.get("max_connections"); mc != nil && driverOK && s.Driver != "postgres" {
+		d.errorf(mc, "store max_connections applies to postgres only (SQLite needs no pool limit)")
 	}
 	return s
 }

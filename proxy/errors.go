@@ -96,6 +96,11 @@ func (e apiError) write(w http.ResponseWriter, errorID string) {
 	if e.status == 401 || e.challenge {
 		h.Set("WWW-Authenticate", e.wwwAuthenticate())
 	}
+	if e.status == http.StatusServiceUnavailable {
+		// Keys or upstream busy: temporary, so say when to retry
+		// (RFC 9110 §10.2.3, §15.6.4).
+		h.Set("Retry-After", "1")
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")

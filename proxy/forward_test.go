@@ -141,6 +141,10 @@ func TestVerifierFailuresDeny(t *testing.T) {
 			if res.StatusCode != tc.want {
 				t.Errorf("status = %d; want %d", res.StatusCode, tc.want)
 			}
+			// A key set outage is temporary: say when to retry (issue 12, finding 4).
+			if got := res.Header.Get("Retry-After"); (tc.want == 503) != (got != "") {
+				t.Errorf("Retry-After = %q with status %d", got, res.StatusCode)
+			}
 			checkErrorBody(t, res)
 			if n := len(e.back.requests()); n != 0 {
 				t.Errorf("backend got %d requests; want 0", n)

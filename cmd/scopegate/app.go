@@ -183,13 +183,13 @@ func (a *app) Close() error { return a.store.Close() }
 func openStore(ctx context.Context, s config.Store) (store.Store, error) {
 	switch s.Driver {
 	case "sqlite":
-		db, err := sqlite.Open(ctx, s.DSN)
+		db, err := sqlite.OpenWith(ctx, s.DSN, s.Timeout)
 		if err != nil {
 			return nil, fmt.Errorf("opening sqlite store: %w", err)
 		}
 		return db, nil
 	case "postgres":
-		db, err := postgres.Open(ctx, s.DSN)
+		db, err := postgres.OpenWith(ctx, s.DSN, postgres.Options{Timeout: s.Timeout, MaxConnections: s.MaxConnections})
 		if err != nil {
 			return nil, fmt.Errorf("opening postgres store: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
@@ -41,16 +42,47 @@ const migrationLock int64 = 0x73636f7065676174
 
 // Open connects to the database named by dsn (a pgx connection string, URL
 // or key=value form; search_path selects the schema) and brings its schema
-// up to date.
+// up to date, with the default Options.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// Options bound what one instance may take from the database.
+type Options struct {
+	// Timeout is each store call's deadline, the wait for a pooled
+	// connection and for locks included; 0 means sqlstore.DefaultTimeout.
+	Timeout time.Duration
+	// MaxConnections caps the pool; 0 means DefaultMaxConnections. Without
+	// a cap, a locked table made every waiting request open a connection
+	// of its own until PostgreSQL refused more ("too many clients"),
+	// failing every instance on the server.
+	MaxConnections int
+}
+
+// DefaultMaxConnections is the pool cap when Options leaves it 0: far
+// below PostgreSQL's default max_connections (100), so that a few
+// instances and the LISTEN connections fit.
+const DefaultMaxConnections = 20
+
+// OpenWith is Open with explicit Options.
+func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: opening database: %w", err)
 	}
+	maxConns := opts.MaxConnections
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConnections
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := migrate(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("postgres: opening database: %w", err), db.Close())
 	}
-	return &DB{Store: sqlstore.New(db, sqlstore.Postgres), db: db, dsn: dsn, closed: make(chan struct{})}, nil
+	st := sqlstore.New(db, sqlstore.Postgres)
+	st.SetTimeout(opts.Timeout)
+	return &DB{Store: st, db: db, dsn: dsn, closed: make(chan struct{})}, nil
 }
 
 // migrate runs the migrations on one connection that holds the advisory

@@ -47,6 +47,13 @@ const connParams = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_f
 // brings its schema up to date. The path ":memory:" gives a private
 // in-memory database held by a single connection, for tests.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenWith(ctx, path, 0)
+}
+
+// OpenWith is Open with a per-call deadline for the store's methods, the
+// wait for another writer's lock included; 0 means
+// sqlstore.DefaultTimeout.
+func OpenWith(ctx context.Context, path string, timeout time.Duration) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
@@ -67,7 +74,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), db.Close())
 	}
-	d := &DB{Store: sqlstore.New(db, sqlstore.SQLite), path: path}
+	st := sqlstore.New(db, sqlstore.SQLite)
+	st.SetTimeout(timeout)
+	d := &DB{Store: st, path: path}
 	if path != ":memory:" {
 		if d.file, err = os.Stat(path); err != nil {
 			return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), db.Close())

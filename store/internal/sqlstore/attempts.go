@@ -17,6 +17,8 @@ import (
 // expressions all see the row as it was before the update, in both
 // databases. RETURNING gives no row when the WHERE clause refused.
 func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (store.AttemptReservation, bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `INSERT INTO attempts (name, n, window_start, expires_at) VALUES (?, 1, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET
 			n = CASE WHEN attempts.expires_at <= ? THEN 1 ELSE attempts.n + 1 END,
@@ -46,6 +48,8 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 // that successes leave no rows; the delete's own condition on n makes a
 // reservation slipping in between win.
 func (s *Store) RefundAttempt(ctx context.Context, key string, windowStart time.Time) (int, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `UPDATE attempts SET n = n - 1 WHERE name = ? AND window_start = ? AND n > 0 RETURNING n`
 	var n int
 	err := s.db.QueryRowContext(ctx, s.d.rebind(q), key, toMicros(windowStart)).Scan(&n)
@@ -66,6 +70,8 @@ func (s *Store) RefundAttempt(ctx context.Context, key string, windowStart time.
 
 // ResetAttempts deletes key's window.
 func (s *Store) ResetAttempts(ctx context.Context, key string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if _, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM attempts WHERE name = ?`), key); err != nil {
 		return s.errorf("resetting attempts", err)
 	}

@@ -16,6 +16,8 @@ const codeColumns = `id, client_id, redirect_uri, subject, scopes, code_challeng
 
 // CreateAuthCode stores c, or reports store.ErrConflict if its ID exists.
 func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	scopes, err := encodeScopes(c.Scopes)
 	if err != nil {
 		return s.errorf("creating auth code", err)
@@ -41,6 +43,8 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 // expired (until DeleteExpired removes it), so that the caller can still
 // treat the replay as one and revoke what the code issued.
 func (s *Store) RedeemAuthCode(ctx context.Context, id string, now time.Time) (code store.AuthCode, err error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return store.AuthCode{}, s.errorf("redeeming auth code", err)
@@ -109,6 +113,8 @@ func (s *Store) readCode(ctx context.Context, tx *sql.Tx, id string) (store.Auth
 // same instant RedeemAuthCode starts refusing them, and the revocations of
 // tokens that have expired by now.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var total int64
 	for _, table := range []string{"auth_codes", "refresh_tokens", "revoked_tokens", "revoked_grants", "login_sessions", "attempts"} {
 		res, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE expires_at <= ?`), toMicros(now))

@@ -11,6 +11,8 @@ import (
 // SaveFederatedUser creates the profile or replaces everything but its
 // CreatedAt.
 func (s *Store) SaveFederatedUser(ctx context.Context, u store.FederatedUser) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var verified sql.NullInt64
 	if u.EmailVerified != nil {
 		verified.Valid = true
@@ -33,6 +35,8 @@ func (s *Store) SaveFederatedUser(ctx context.Context, u store.FederatedUser) er
 
 // FederatedUser returns the profile of subject, or store.ErrNotFound.
 func (s *Store) FederatedUser(ctx context.Context, subject string) (store.FederatedUser, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `SELECT subject, provider, name, email, email_verified, created_at, updated_at
 		FROM federated_users WHERE subject = ?`
 	var (

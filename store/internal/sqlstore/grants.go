@@ -15,6 +15,8 @@ const grantColumns = `id, subject, client_id, scopes, authorization_details,
 
 // LiveGrant returns the live grant of subject to clientID.
 func (s *Store) LiveGrant(ctx context.Context, subject, clientID string) (store.Grant, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	q := `SELECT ` + grantColumns + ` FROM grants
 		WHERE subject = ? AND client_id = ? AND revoked_at IS NULL`
 	g, err := scanGrant(s.db.QueryRowContext(ctx, s.d.rebind(q), subject, clientID))
@@ -23,6 +25,8 @@ func (s *Store) LiveGrant(ctx context.Context, subject, clientID string) (store.
 
 // Grant returns the grant with ID id, live or revoked.
 func (s *Store) Grant(ctx context.Context, id string) (store.Grant, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	q := `SELECT ` + grantColumns + ` FROM grants WHERE id = ?`
 	g, err := scanGrant(s.db.QueryRowContext(ctx, s.d.rebind(q), id))
 	return g, s.readErr("reading grant", err)
@@ -42,6 +46,8 @@ func (s *Store) readErr(op string, err error) error {
 // Grants lists the live grants of subject ordered by client ID, compared
 // byte by byte so that the order does not depend on the database's locale.
 func (s *Store) Grants(ctx context.Context, subject string) ([]store.Grant, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	q := `SELECT ` + grantColumns + ` FROM grants WHERE subject = ? AND revoked_at IS NULL
 		ORDER BY client_id COLLATE ` + s.d.BinaryCollation
 	rows, err := s.db.QueryContext(ctx, s.d.rebind(q), subject)
@@ -72,6 +78,8 @@ func (s *Store) Grants(ctx context.Context, subject string) ([]store.Grant, erro
 // read-then-write window. LastUsedAt is left out of the comparison: a
 // touch racing with a consent is no conflict.
 func (s *Store) SaveGrant(ctx context.Context, g store.Grant, read *store.Grant) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	scopes, err := encodeScopes(g.Scopes)
 	if err != nil {
 		return s.errorf("saving grant", err)
@@ -125,6 +133,8 @@ func (s *Store) isUniqueViolation(ctx context.Context, id, subject, clientID str
 // RevokeGrant stamps revoked_at once; the condition on NULL makes the
 // first revocation the one that counts.
 func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`
 	res, err := s.db.ExecContext(ctx, s.d.rebind(q), toMicros(at), id)
 	if err != nil {
@@ -141,6 +151,8 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) (bool,
 // value is at least store.GrantTouchInterval old, so a busy client costs
 // one write a minute rather than one per token.
 func (s *Store) TouchGrant(ctx context.Context, id string, at time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `UPDATE grants SET last_used_at = ?
 		WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`
 	_, err := s.db.ExecContext(ctx, s.d.rebind(q), toMicros(at), id, toMicros(at.Add(-store.GrantTouchInterval)))

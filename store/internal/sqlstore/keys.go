@@ -11,6 +11,8 @@ import (
 // SigningKeys returns all keys, newest first. Keys created in the same
 // microsecond are ordered by ID so the order is stable.
 func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `SELECT id, algorithm, private_key, created_at, expires_at, replaces
 		FROM signing_keys ORDER BY created_at DESC, id DESC`
 	rows, err := s.db.QueryContext(ctx, q)
@@ -42,6 +44,8 @@ func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 // driver-specific error codes are needed. An empty Replaces is stored as
 // NULL, which the unique index never compares equal.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `INSERT INTO signing_keys (id, algorithm, private_key, created_at, expires_at, replaces)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	key := k.PrivateKey

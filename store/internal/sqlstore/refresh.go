@@ -22,6 +22,8 @@ type querier interface {
 // CreateRefreshToken stores t, or reports store.ErrConflict if its ID
 // exists.
 func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := s.insertRefresh(ctx, s.db, t); err != nil {
 		return s.errorf("creating refresh token", err)
 	}
@@ -53,6 +55,8 @@ func (s *Store) insertRefresh(ctx context.Context, q querier, t store.RefreshTok
 
 // RefreshToken returns the stored token with ID id.
 func (s *Store) RefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	t, err := s.readRefresh(ctx, s.db, id)
 	return t, s.readErr("reading refresh token", err)
 }
@@ -89,8 +93,14 @@ func (s *Store) readRefresh(ctx context.Context, q querier, id string) (store.Re
 // (or a crash) rolls the rotation back, so the old token still works and
 // no token exists that the store does not know.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) (err error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const op = "rotating refresh token"
-	defer s.lockWrites()()
+	unlock, err := s.lockWrites(ctx)
+	if err != nil {
+		return s.errorf(op, err)
+	}
+	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.errorf(op, err)

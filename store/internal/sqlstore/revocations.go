@@ -19,6 +19,8 @@ func revocationTable(r store.Revocation) (table, column, id string) {
 // RevokeToken records r; a second revocation of the same token or grant
 // changes nothing.
 func (s *Store) RevokeToken(ctx context.Context, r store.Revocation) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	table, column, id := revocationTable(r)
 	q := `INSERT INTO ` + table + ` (` + column + `, revoked_at, expires_at)
 		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
@@ -32,6 +34,8 @@ func (s *Store) RevokeToken(ctx context.Context, r store.Revocation) error {
 // Revocations lists the revocations recorded since since and still in
 // force at now: tokens, then grants.
 func (s *Store) Revocations(ctx context.Context, since, now time.Time) ([]store.Revocation, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out []store.Revocation
 	for _, grant := range []bool{false, true} {
 		table, column := "revoked_tokens", "token_id"

@@ -14,6 +14,8 @@ import (
 // caller ends up with the first writer's value. create may therefore run on
 // several callers at once, but only one result is ever kept.
 func (s *Store) Secret(ctx context.Context, name string, create func() ([]byte, error)) ([]byte, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("secret %q", name)
 	v, err := s.readSecret(ctx, name)
 	if err == nil {

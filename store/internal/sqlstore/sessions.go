@@ -12,6 +12,8 @@ import (
 // CreateLoginSession stores ls, or reports store.ErrConflict if its ID
 // exists.
 func (s *Store) CreateLoginSession(ctx context.Context, ls store.LoginSession) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `INSERT INTO login_sessions (id, subject, auth_time, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	res, err := s.db.ExecContext(ctx, s.d.rebind(q), ls.ID, ls.Subject,
@@ -24,6 +26,8 @@ func (s *Store) CreateLoginSession(ctx context.Context, ls store.LoginSession) e
 
 // LoginSession returns the session unless it is unknown or expired at now.
 func (s *Store) LoginSession(ctx context.Context, id string, now time.Time) (store.LoginSession, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `SELECT id, subject, auth_time, created_at, expires_at
 		FROM login_sessions WHERE id = ? AND expires_at > ?`
 	var (
@@ -44,6 +48,8 @@ func (s *Store) LoginSession(ctx context.Context, id string, now time.Time) (sto
 
 // DeleteLoginSession removes the session, if there is one.
 func (s *Store) DeleteLoginSession(ctx context.Context, id string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if _, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM login_sessions WHERE id = ?`), id); err != nil {
 		return s.errorf("deleting login session", err)
 	}

@@ -1,10 +1,11 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
+	"time"
 
 	"github.com/scopegate/scopegate/store"
 )
@@ -16,30 +17,59 @@ type Store struct {
 	d  Dialect
 	// revoked wakes this process's WatchRevocations callers.
 	revoked broadcast
-	// writeMu queues this process's writers on hot paths when the
-	// dialect has OneWriter (see lockWrites).
-	writeMu sync.Mutex
+	// timeout bounds every call (see bound); DefaultTimeout unless set.
+	timeout time.Duration
+	// writeSem (capacity 1) queues this process's writers on hot paths
+	// when the dialect has OneWriter (see lockWrites).
+	writeSem chan struct{}
 }
 
 // lockWrites makes a hot write path wait for the previous one of this
 // process when the database admits one writer at a time. SQLite's busy
 // handler sleeps (up to 100 ms per try) while another connection writes,
 // so under concurrent refreshes most time went to sleeping, not writing;
-// a mutex hands the lock on at once. Other processes sharing the file
-// still meet the busy handler, as before. It returns the unlock.
-func (s *Store) lockWrites() func() {
+// a semaphore hands the lock on at once. Other processes sharing the file
+// still meet the busy handler, as before. The wait honours ctx, so it is
+// part of the call's deadline: queued writers behind one stuck on a
+// locked file fail at their own deadline instead of one after another.
+// It returns the unlock.
+func (s *Store) lockWrites(ctx context.Context) (func(), error) {
 	if !s.d.OneWriter {
-		return func() {}
+		return func() {}, nil
 	}
-	s.writeMu.Lock()
-	return s.writeMu.Unlock
+	select {
+	case s.writeSem <- struct{}{}:
+		return func() { <-s.writeSem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
+
+// DefaultTimeout is how long one store call may take, waiting for a
+// pooled connection and for locks included, before it fails with
+// store.ErrUnavailable. A request should fail fast with 503 rather than
+// hang on a locked table or a frozen database.
+const DefaultTimeout = 5 * time.Second
 
 var _ store.Store = (*Store)(nil)
 
 // New wraps db. The Store owns db from now on: Close closes it.
 func New(db *sql.DB, d Dialect) *Store {
-	return &Store{db: db, d: d}
+	return &Store{db: db, d: d, timeout: DefaultTimeout, writeSem: make(chan struct{}, 1)}
+}
+
+// SetTimeout sets the per-call deadline (d > 0). Call it before the Store
+// is shared.
+func (s *Store) SetTimeout(d time.Duration) {
+	if d > 0 {
+		s.timeout = d
+	}
+}
+
+// bound gives one call its deadline. The context's own deadline still
+// applies when it is sooner.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
 }
 
 // Close closes the database.
