@@ -23,6 +23,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each load phase runs")
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
 	rounds := flag.Int("rounds", 3, "gateway rounds: each runs the bare proxy and both gateway phases in turn; the median round is shown")
+	onlyReload := flag.Bool("reload", false, "measure only the gateway while its config is reloaded every second, against the same load without reloads")
 	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
 	opDir := flag.String("oidc-provider-dir", filepath.Join("bench", "oidcprovider"), "directory of the oidc-provider reference server (server.js, node_modules)")
 	withOP := flag.Bool("oidc-provider", oidcProviderAvailable(filepath.Join("bench", "oidcprovider")),
@@ -51,7 +52,10 @@ func main() {
 		}
 		op = *opDir
 	}
-	if err := run(*binary, *duration, *conns, *rounds, *pin, op); err != nil {
+	if *onlyReload {
+		op = ""
+	}
+	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -86,7 +90,7 @@ func runBareProxy(upstream string) {
 
 // run measures binary; opDir, when not empty, is the oidc-provider
 // reference server to compare the token endpoint with.
-func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string) error {
+func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload bool) error {
 	// Ctrl-C or SIGTERM end the phases early and still stop the children
 	// and remove the temporary directory.
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -131,6 +135,10 @@ func run(binary string, duration time.Duration, conns, rounds int, pin bool, opD
 		return fmt.Errorf("starting scopegate: %w", err)
 	}
 	defer sg.stop()
+	if onlyReload {
+		fmt.Printf("scopegate hot-reload load test on loopback: %d connections, %s per phase, servers pinned to one CPU: %v\n\n", conns, duration, pin)
+		return reloadReport(ctx, sg, duration, conns, rounds)
+	}
 
 	var op *reference
 	if opDir != "" {

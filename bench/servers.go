@@ -113,6 +113,9 @@ type scopegate struct {
 	*child
 	issuer       string
 	clientSecret string
+	admin        string // admin base URL: /readyz, /metrics
+	configPath   string // the file serve reloads
+	config       string // its first content
 }
 
 const (
@@ -191,7 +194,8 @@ gateway:
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	sg := &scopegate{child: watch(cmd, issuer), issuer: issuer, clientSecret: benchSecret}
+	sg := &scopegate{child: watch(cmd, issuer), issuer: issuer, clientSecret: benchSecret,
+		admin: "http://" + admin, configPath: path, config: cfg}
 	if err := waitReady("http://"+admin+"/readyz", 30*time.Second, sg.done); err != nil {
 		sg.stop()
 		return nil, err
