@@ -237,6 +237,27 @@ func (c *cluster) redeem(i int, code, verifier string) (int, map[string]any, err
 	return res.StatusCode, body, nil
 }
 
+// revoke sends an RFC 7009 revocation of tok to instance i directly and
+// returns the status.
+func (c *cluster) revoke(t *testing.T, i int, tok string) int {
+	t.Helper()
+	form := url.Values{"token": {tok}, "token_type_hint": {"access_token"}}
+	req, err := http.NewRequest("POST", c.instances[i]+"/oauth2/revoke", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = strings.TrimPrefix(c.issuer, "http://")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("photo-printer", testSecret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("revoke on instance %d: %v", i, err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
 // get sends a GET with a bearer token to instance i directly.
 func (c *cluster) get(t *testing.T, i int, path, token string) int {
 	t.Helper()
@@ -260,8 +281,9 @@ func (c *cluster) get(t *testing.T, i int, path, token string) int {
 // TestThreeInstancesOnePostgres: three instances on one PostgreSQL behave
 // as one (issue 11, DESIGN.md "Operations"): a key due for rotation is
 // rotated by exactly one of them, a code issued on one is redeemed on
-// another, a code redeemed on two at once has one winner, and the login
-// limit is counted across all three.
+// another, a code redeemed on two at once has one winner, a revocation at
+// one is refused by all within one second, and the login limit is counted
+// across all three.
 func TestThreeInstancesOnePostgres(t *testing.T) {
 	dsn := postgresDSN(t)
 	due := seedDueKey(t, dsn)
@@ -336,9 +358,39 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		}
 	})
 
-	// Revocation seen on every instance within one second (LISTEN/NOTIFY)
-	// belongs here, between the flows and the login limit (which locks
-	// alice out from 127.0.0.1 for the rest of the test).
+	// Before the login limit, which locks alice out from 127.0.0.1 for the
+	// rest of the test.
+	t.Run("RevocationSeenOnAllWithinOneSecond", func(t *testing.T) {
+		code, verifier := c.code(t, 0)
+		status, body := c.exchange(t, 0, code, verifier)
+		if status != http.StatusOK {
+			t.Fatalf("exchange: %d %v", status, body)
+		}
+		at, _ := body["access_token"].(string)
+		for i := range c.instances {
+			if got := c.get(t, i, "/photos/42", at); got != http.StatusOK {
+				t.Fatalf("GET /photos/42 on instance %d before revocation: %d, want 200", i, got)
+			}
+		}
+		start := time.Now()
+		if got := c.revoke(t, 1, at); got != http.StatusOK {
+			t.Fatalf("revoking the access token at instance 1: %d, want 200", got)
+		}
+		// Instance 1 refuses at once; the others within one second (the
+		// poll alone would take up to five).
+		if got := c.get(t, 1, "/photos/42", at); got != http.StatusUnauthorized {
+			t.Errorf("the revoking instance's gateway right after the revocation: %d, want 401", got)
+		}
+		for _, i := range []int{0, 2} {
+			for c.get(t, i, "/photos/42", at) != http.StatusUnauthorized {
+				if time.Since(start) > time.Second {
+					t.Fatalf("instance %d still accepts the token %s after it was revoked at instance 1", i, time.Since(start))
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			t.Logf("instance %d refuses the revoked token %s after the revocation began", i, time.Since(start))
+		}
+	})
 
 	t.Run("LoginLimitAcrossAll", func(t *testing.T) {
 		b := browser(c.callback)
