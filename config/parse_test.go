@@ -174,7 +174,7 @@ func TestSampleConfigs(t *testing.T) {
 		routes     int
 	}{
 		{"design sample", "testdata/design.yaml", 3},
-		{"config.example.yaml", "../config.example.yaml", 8},
+		{"config.example.yaml", "../config.example.yaml", 9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Load(tc.path, env)
@@ -199,5 +199,38 @@ func TestLoadMissingFile(t *testing.T) {
 	var ds Diagnostics
 	if err == nil || errors.As(err, &ds) || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v, want a wrapped os.ErrNotExist", err)
+	}
+}
+
+// TestExampleConfigPicksPhotos keeps config.example.yaml teaching the
+// picker: photos.read narrowed to picked photos, enforced by resource,
+// filter and owner routes.
+func TestExampleConfigPicksPhotos(t *testing.T) {
+	f, err := Load("../config.example.yaml", testEnv(map[string]string{"PRINTER_SECRET": printerSecret}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Resource{Type: "photos", Scopes: []string{"photos.read"}, MaxItems: 200, List: ResourceList{
+		Upstream: "photos", Path: "/photos", Items: "photos", ID: "id", Label: "title", Thumbnail: "/photos/{id}/image"}}
+	if rs := f.AuthServer.Resources; len(rs) != 1 || rs[0].Type != want.Type || !slices.Equal(rs[0].Scopes, want.Scopes) ||
+		rs[0].MaxItems != want.MaxItems || rs[0].List.Upstream != want.List.Upstream || rs[0].List.Path != want.List.Path ||
+		rs[0].List.Items != want.List.Items || rs[0].List.ID != want.List.ID || rs[0].List.Label != want.List.Label ||
+		rs[0].List.Thumbnail != want.List.Thumbnail {
+		t.Errorf("resources = %+v; want %+v", rs, want)
+	}
+	var resource, filter, owner int
+	for _, r := range f.Policy.Routes() {
+		if r.Resource != nil && r.Resource.Type == "photos" && r.Resource.Param == "id" {
+			resource++
+		}
+		if r.Filter != nil && r.Filter.Type == "photos" && r.Filter.Items == "photos" && r.Filter.ID == "id" {
+			filter++
+		}
+		if r.Owner != "" {
+			owner++
+		}
+	}
+	if resource != 2 || filter != 1 || owner != 1 {
+		t.Errorf("routes with resource/filter/owner: %d/%d/%d; want 2/1/1", resource, filter, owner)
 	}
 }

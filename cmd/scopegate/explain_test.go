@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scopegate/scopegate/config"
+	"github.com/scopegate/scopegate/token"
 	"github.com/scopegate/scopegate/token/tokentest"
 )
 
@@ -63,7 +64,15 @@ func TestExplainToken(t *testing.T) {
 	key := tokentest.NewKey(t)
 	now := time.Now()
 	iss := f.AuthServer.Issuer
-	valid := key.Sign(t, tokentest.ClaimsAt(now, iss, iss, "alice", "photos.read"))
+	// A user's token for a narrowed scope carries the pick (authorization_details).
+	pickedClaims := tokentest.ClaimsAt(now, iss, iss, "alice", "photos.read")
+	pickedClaims.ClientID = "photo-printer"
+	pickedClaims.AuthorizationDetails = []token.AuthorizationDetail{{Type: "photos", Actions: []string{"read"}, Identifiers: []string{"7", "42"}}}
+	valid := key.Sign(t, pickedClaims)
+	noPick := key.Sign(t, tokentest.ClaimsAt(now, iss, iss, "alice", "photos.read"))
+	clientOwn := tokentest.ClaimsAt(now, iss, iss, "photo-printer", "photos.read")
+	clientOwn.ClientID = "photo-printer"
+	ownToken := key.Sign(t, clientOwn)
 	expired := key.Sign(t, tokentest.ClaimsAt(now.Add(-2*time.Hour), iss, iss, "alice", "photos.read"))
 	idToken := key.Sign(t, tokentest.ClaimsAt(now, iss, iss, "alice", "photos.read"), tokentest.WithType("JWT"))
 	foreign := key.Sign(t, tokentest.ClaimsAt(now, "https://evil.example", iss, "alice", "photos.read"))
@@ -73,7 +82,14 @@ func TestExplainToken(t *testing.T) {
 		name, token, method, url string
 		want                     []string
 	}{
-		{"valid token, enough scope", valid, "GET", "/photos/42", []string{"sub=alice", "decision: ALLOW (200)"}},
+		{"valid token, picked id", valid, "GET", "/photos/42", []string{"sub=alice", "picked:   photos [7 42]", "decision: ALLOW (200)", `holds photos item "42"`}},
+		{"valid token, unpicked id", valid, "GET", "/photos/3", []string{"decision: DENY (403)", `"3" is not one of them`}},
+		{"valid token, unpicked image", valid, "GET", "/photos/3/image", []string{"decision: DENY (403)", `"3" is not one of them`}},
+		{"valid token, filtered list", valid, "GET", "/photos", []string{"filter:   a token narrowed", "decision: ALLOW (200)", "keeps only the 2 picked photos items"}},
+		{"valid token, own albums", valid, "GET", "/users/alice/albums", []string{"decision: ALLOW (200)"}},
+		{"valid token, another user's albums", valid, "GET", "/users/bob/albums", []string{"decision: DENY (403)", `not the token's subject "alice"`}},
+		{"user token without a pick", noPick, "GET", "/photos/42", []string{"decision: DENY (403)", `"42" is not one of them`}},
+		{"client's own token is not narrowed", ownToken, "GET", "/photos/42", []string{"decision: ALLOW (200)"}},
 		{"valid token, missing scope", valid, "POST", "/photos", []string{"decision: DENY (403)", "photos.write"}},
 		{"expired", expired, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "token expired"}},
 		{"id token", idToken, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "not at+jwt"}},
