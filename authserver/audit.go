@@ -56,10 +56,21 @@ func (s *Server) audit(r *http.Request, event, sub, clientID string, fields ...z
 	all = append(all,
 		zap.String("subject", sub),
 		zap.String("client_id", clientID),
-		zap.String("remote_addr", r.RemoteAddr),
+		zap.String("remote_addr", s.remoteAddr(r)),
 		zap.String("request_id", httplog.RequestID(r.Context())),
 	)
 	s.auditLog.Info(event, append(all, fields...)...)
+}
+
+// remoteAddr is the address logs name for r: the direct peer ("ip:port"),
+// or, from a trusted proxy, the client it names in X-Forwarded-For
+// followed by "via" and the proxy.
+func (s *Server) remoteAddr(r *http.Request) string {
+	if !s.trusted.Peer(r.RemoteAddr) {
+		return r.RemoteAddr
+	}
+	ip, _ := s.trusted.Addr(r)
+	return ip.String() + " via " + r.RemoteAddr
 }
 
 // withRequestID gives a request that arrived without one (no outer

@@ -146,7 +146,7 @@ func clientCredentials(r *http.Request, p url.Values) (id, secret string, hasSec
 // answer is 503 temporarily_unavailable with Retry-After: the client did
 // nothing wrong and may retry.
 func (s *Server) checkSecret(r *http.Request, c *client, secret string) *Error {
-	addr := clientAddr(r)
+	addr := s.clientAddr(r)
 	presented := s.secrets.mac(secret)
 	if c.secretMAC != nil {
 		if hmac.Equal(c.secretMAC, presented) {

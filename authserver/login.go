@@ -2,7 +2,6 @@ package authserver
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/netip"
 
@@ -116,7 +115,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := p.Get("username")
-	addr := clientAddr(r)
+	addr := s.clientAddr(r)
 	if len(username) > maxUsernameLen {
 		// No account has such a name; only the address pays for it.
 		s.addrs.fail(addr)
@@ -135,7 +134,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		s.log.Warn("login rate limited", zap.String("remote_addr", r.RemoteAddr))
+		s.log.Warn("login rate limited", zap.String("remote_addr", s.remoteAddr(r)))
 		s.audit(r, EventLoginBlocked, account, requestClient(req))
 		w.Header().Set("Retry-After", retryAfterLimited)
 		s.renderLogin(w, http.StatusTooManyRequests, sess, req, sealed, username, msgTooManyAttempts)
@@ -145,7 +144,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if busy {
 		// Not the user's failure: nothing was compared.
 		s.refundLogin(r.Context(), held, account, addr)
-		s.log.Warn("login refused: password hashing busy", zap.String("remote_addr", r.RemoteAddr))
+		s.log.Warn("login refused: password hashing busy", zap.String("remote_addr", s.remoteAddr(r)))
 		w.Header().Set("Retry-After", retryAfterBusy)
 		s.renderLogin(w, http.StatusServiceUnavailable, sess, req, sealed, username, msgBusy)
 		return
@@ -188,20 +187,17 @@ func requestClient(req *authRequest) string {
 	return req.ClientID
 }
 
-// clientAddr is the peer address that failures are counted against: the
-// IPv4 address, or the /64 of an IPv6 one, since one host usually holds a
-// whole /64. Forwarded headers are not trusted (threat model B.4), so
-// behind a proxy this counts the proxy.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+// clientAddr is the address that failures are counted against: the IPv4
+// address, or the /64 of an IPv6 one, since one host usually holds a
+// whole /64. It is the direct peer, or the client a trusted proxy
+// (server.trusted_proxies) names in X-Forwarded-For; otherwise behind a
+// balancer every user would share one address and one attacker could
+// lock everybody out.
+func (s *Server) clientAddr(r *http.Request) string {
+	ip, ok := s.trusted.Addr(r)
+	if !ok {
+		return r.RemoteAddr
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	ip = ip.Unmap().WithZone("")
 	if ip.Is6() {
 		return netip.PrefixFrom(ip, 64).Masked().String()
 	}

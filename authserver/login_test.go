@@ -309,7 +309,7 @@ func TestClientAddr(t *testing.T) {
 	for _, tc := range tests {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = tc.remote
-		if got := clientAddr(r); got != tc.want {
+		if got := (&Server{}).clientAddr(r); got != tc.want {
 			t.Errorf("clientAddr(%q) = %q, want %q", tc.remote, got, tc.want)
 		}
 	}

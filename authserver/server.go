@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/scopegate/scopegate/authserver/pages"
+	"github.com/scopegate/scopegate/clientip"
 	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/token"
@@ -134,6 +136,10 @@ type Config struct {
 	// bounds each such call; if zero, 5 seconds.
 	Fetch        FetchFunc
 	ItemsTimeout time.Duration
+	// TrustedProxies are the balancers whose X-Forwarded-For names the
+	// client that login and client-secret limits and the audit log count
+	// (package clientip says how it is read); reloadable.
+	TrustedProxies []netip.Prefix
 	// ReadTimeout bounds how long a request may take to arrive, body
 	// included; its answer then has as long again to leave. If zero,
 	// DefaultReadTimeout.
@@ -163,6 +169,7 @@ type Server struct {
 	secure   bool          // issuer is https: Secure cookies
 
 	users      map[string]*User // by canonical username
+	trusted    clientip.Trusted // Config.TrustedProxies
 	clients    map[string]*client
 	scopes     map[string]Scope
 	scopeNames []string // declared order, for discovery
@@ -374,6 +381,7 @@ func (s *Server) setDirectory(cfg Config, prev *Server) error {
 			s.scopeType[sc] = res
 		}
 	}
+	s.trusted = slices.Clone(cfg.TrustedProxies)
 	s.users = make(map[string]*User, len(cfg.Users))
 	for i := range cfg.Users {
 		u := cfg.Users[i]

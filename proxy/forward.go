@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/netip"
 	"net/url"
 	"time"
 
@@ -85,20 +84,7 @@ func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 
 // trustedPeer reports whether the direct peer is a configured proxy.
 func (g *Gateway) trustedPeer(remoteAddr string) bool {
-	if len(g.trusted) == 0 {
-		return false
-	}
-	ap, err := netip.ParseAddrPort(remoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := ap.Addr().Unmap()
-	for _, p := range g.trusted {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return g.trusted.Peer(remoteAddr)
 }
 
 // handleError maps a failed round trip to 502 or 504, a request body the

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/scopegate/scopegate/clientip"
 	"github.com/scopegate/scopegate/policy"
 	"github.com/scopegate/scopegate/token"
 )
@@ -113,7 +114,7 @@ type Gateway struct {
 	policy    *policy.Set
 	upstreams map[string]*upstream // built once in New, read-only after
 	verifier  Verifier
-	trusted   []netip.Prefix
+	trusted   clientip.Trusted
 	log       *zap.Logger
 	accessLog bool
 	now       func() time.Time

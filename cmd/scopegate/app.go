@@ -207,6 +207,7 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 		RefreshTokenIdleTTL: a.RefreshTokenIdleTTL,
 		RefreshTokenTTL:     a.RefreshTokenTTL,
 		ReadTimeout:         f.Server.ReadTimeout,
+		TrustedProxies:      f.Server.TrustedProxies,
 		Store:               st,
 		Brand: pages.Brand{
 			ProductName: a.Branding.ProductName,
