@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +32,20 @@ type filterJob struct {
 }
 
 type filterKey struct{}
+
+// ListFilterOf reports whether the gateway filters the answer to r, a
+// request on its way upstream as the Transport sees it: the route's
+// filter, or nil, and the picked ids the filtered list keeps, sorted. It
+// lets `scopegate explain`, whose Transport answers without contacting
+// any upstream, say what a filter route would do; the gateway itself
+// never calls it.
+func ListFilterOf(r *http.Request) (*policy.ListFilter, []string) {
+	job, _ := r.Context().Value(filterKey{}).(*filterJob)
+	if job == nil {
+		return nil, nil
+	}
+	return job.filter, slices.Sorted(maps.Keys(job.held))
+}
 
 // filterError is a list answer that could not be filtered; its text is
 // fixed (never upstream data) and is shown in the 502 body.
