@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -250,23 +251,32 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 // HTTP), minus those it revoked, and each configured external issuer
 // through OpenID discovery.
 func newVerifier(f *config.File, as *authserver.Server, revoked *token.RevocationList) (*token.Verifier, error) {
-	aud := f.AuthServer.Audience
-	if aud == "" {
-		aud = f.AuthServer.Issuer
-	}
-	issuers := []token.Issuer{{URL: f.AuthServer.Issuer, Audience: aud, Keys: as.KeySet(), Revoked: revoked}}
-	client := &http.Client{Timeout: 10 * time.Second}
-	for _, ti := range f.Gateway.TrustedIssuers {
-		issuers = append(issuers, token.NewRemoteIssuer(ti.Issuer, ti.Audience, client))
-	}
-	v, err := token.NewVerifier(token.Config{Issuers: issuers})
+	v, err := token.NewVerifier(verifierConfig(f, as.KeySet(), revoked))
 	if err != nil {
 		return nil, fmt.Errorf("token verifier: %w", err)
 	}
 	return v, nil
 }
 
-func gatewayConfig(f *config.File, v *token.Verifier, logger *zap.Logger) proxy.Config {
+// verifierConfig is the token verification of f: this server's issuer and
+// audience with keys and revoked, then the trusted issuers. serve and
+// explain both build their verifier from it.
+func verifierConfig(f *config.File, keys oidc.KeySet, revoked *token.RevocationList) token.Config {
+	aud := f.AuthServer.Audience
+	if aud == "" {
+		aud = f.AuthServer.Issuer
+	}
+	issuers := []token.Issuer{{URL: f.AuthServer.Issuer, Audience: aud, Keys: keys, Revoked: revoked}}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, ti := range f.Gateway.TrustedIssuers {
+		issuers = append(issuers, token.NewRemoteIssuer(ti.Issuer, ti.Audience, client))
+	}
+	return token.Config{Issuers: issuers}
+}
+
+// gatewayConfig is the gateway of f with verifier v. serve and explain
+// both build their gateway from it.
+func gatewayConfig(f *config.File, v proxy.Verifier, logger *zap.Logger) proxy.Config {
 	ups := make(map[string]proxy.Upstream, len(f.Gateway.Upstreams))
 	for _, u := range f.Gateway.Upstreams {
 		ups[u.Name] = proxy.Upstream{URL: u.URL, PassAuthorization: u.PassAuthorization, Timeout: u.Timeout,

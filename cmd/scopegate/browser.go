@@ -62,17 +62,25 @@ func browserLogin(ctx context.Context, f *config.File, st store.Store, as *auths
 	if err != nil {
 		return nil, err
 	}
-	return &proxy.BrowserLogin{
-		Issuer:   f.AuthServer.Issuer,
-		ClientID: gatewayClientID,
-		Exchange: func(r *http.Request, code, redirectURI, verifier string) (string, error) {
-			return as.ExchangeCode(r, gatewayClientID, code, redirectURI, verifier)
-		},
-		HashKey: hashKey, BlockKey: blockKey,
+	b := browserLoginConfig(f)
+	b.Exchange = func(r *http.Request, code, redirectURI, verifier string) (string, error) {
+		return as.ExchangeCode(r, gatewayClientID, code, redirectURI, verifier)
+	}
+	b.HashKey, b.BlockKey = hashKey, blockKey
+	b.ErrorPage = as.ErrorPage
+	return &b, nil
+}
+
+// browserLoginConfig is the browser sign-in of f short of what needs the
+// authorization server and the store: code exchange, cookie keys, pages.
+// serve and explain both start from it.
+func browserLoginConfig(f *config.File) proxy.BrowserLogin {
+	return proxy.BrowserLogin{
+		Issuer:          f.AuthServer.Issuer,
+		ClientID:        gatewayClientID,
 		SessionLifetime: f.Gateway.Browser.SessionLifetime,
 		IdleTimeout:     f.Gateway.Browser.IdleTimeout,
-		ErrorPage:       as.ErrorPage,
-	}, nil
+	}
 }
 
 // gatewayKeys derives the gateway's cookie keys, distinct from the

@@ -58,15 +58,16 @@ func TestExplainItems(t *testing.T) {
 		{"picked item", []string{"--scopes", "photos.read", "--sub", "alice", "--items", "photos:1,3", "GET", "/photos/3"},
 			[]string{"item:     a token narrowed to picked photos items must hold the path's {id}", "decision: ALLOW (200)", `holds photos item "3"`}},
 		{"unpicked item", []string{"--scopes", "photos.read", "--sub", "alice", "--items", "photos:1,3", "GET", "/photos/2"},
-			[]string{"decision: DENY (403)", `"2" is not one of them`}},
+			[]string{"decision: DENY (403 insufficient_scope)", `"2" is not one of them`}},
 		{"user token without a pick", []string{"--scopes", "photos.read", "--sub", "alice", "GET", "/photos/2"},
-			[]string{"decision: DENY (403)"}},
+			[]string{"decision: DENY (403 insufficient_scope)"}},
 		{"client token", []string{"--scopes", "photos.read", "GET", "/photos/2"}, []string{"decision: ALLOW (200)"}},
 		{"filtered list", []string{"--token", picked, "GET", "/photos"},
-			[]string{"picked:   photos [1 3]", "filter:   a token narrowed", "decision: ALLOW (200)", "keeps only the 2 picked photos items"}},
-		{"real token, unpicked", []string{"--token", picked, "GET", "/photos/2"}, []string{"decision: DENY (403)"}},
+			[]string{"picked:   photos [1 3]", "filter:   a token narrowed", "decision: ALLOW (200)", "keeps only the 2 picked photos items",
+				"filtered: the JSON list answer keeps only the picked photos items [1 3]"}},
+		{"real token, unpicked", []string{"--token", picked, "GET", "/photos/2"}, []string{"decision: DENY (403 insufficient_scope)"}},
 		{"owner", []string{"--scopes", "photos.read", "--sub", "alice", "GET", "/users/bob/albums"},
-			[]string{"owner:    the path's {user} must equal the token's sub", "decision: DENY (403)"}},
+			[]string{"owner:    the path's {user} must equal the token's sub", "decision: DENY (403 insufficient_scope)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

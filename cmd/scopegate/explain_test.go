@@ -53,8 +53,8 @@ func TestExplainGolden(t *testing.T) {
 	}
 }
 
-// TestExplainToken judges real signed tokens: explain reads the claims and
-// says what the gateway would reject, short of the signature.
+// TestExplainToken judges real tokens signed by a key explain does not
+// hold: the gateway's verifier checks everything but the signature.
 func TestExplainToken(t *testing.T) {
 	t.Setenv("PRINTER_SECRET", "an-example-secret-for-the-test")
 	f, err := config.Load("../../config.example.yaml", os.LookupEnv)
@@ -83,18 +83,19 @@ func TestExplainToken(t *testing.T) {
 		want                     []string
 	}{
 		{"valid token, picked id", valid, "GET", "/photos/42", []string{"sub=alice", "picked:   photos [7 42]", "decision: ALLOW (200)", `holds photos item "42"`}},
-		{"valid token, unpicked id", valid, "GET", "/photos/3", []string{"decision: DENY (403)", `"3" is not one of them`}},
-		{"valid token, unpicked image", valid, "GET", "/photos/3/image", []string{"decision: DENY (403)", `"3" is not one of them`}},
-		{"valid token, filtered list", valid, "GET", "/photos", []string{"filter:   a token narrowed", "decision: ALLOW (200)", "keeps only the 2 picked photos items"}},
+		{"valid token, unpicked id", valid, "GET", "/photos/3", []string{"decision: DENY (403 insufficient_scope)", `"3" is not one of them`}},
+		{"valid token, unpicked image", valid, "GET", "/photos/3/image", []string{"decision: DENY (403 insufficient_scope)", `"3" is not one of them`}},
+		{"valid token, filtered list", valid, "GET", "/photos", []string{"filter:   a token narrowed", "decision: ALLOW (200)", "keeps only the 2 picked photos items",
+			"filtered: the JSON list answer keeps only the picked photos items [42 7]"}},
 		{"valid token, own albums", valid, "GET", "/users/alice/albums", []string{"decision: ALLOW (200)"}},
-		{"valid token, another user's albums", valid, "GET", "/users/bob/albums", []string{"decision: DENY (403)", `not the token's subject "alice"`}},
-		{"user token without a pick", noPick, "GET", "/photos/42", []string{"decision: DENY (403)", `"42" is not one of them`}},
+		{"valid token, another user's albums", valid, "GET", "/users/bob/albums", []string{"decision: DENY (403 insufficient_scope)", `not the token's subject "alice"`}},
+		{"user token without a pick", noPick, "GET", "/photos/42", []string{"decision: DENY (403 insufficient_scope)", `"42" is not one of them`}},
 		{"client's own token is not narrowed", ownToken, "GET", "/photos/42", []string{"decision: ALLOW (200)"}},
-		{"valid token, missing scope", valid, "POST", "/photos", []string{"decision: DENY (403)", "photos.write"}},
-		{"expired", expired, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "token expired"}},
-		{"id token", idToken, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "not at+jwt"}},
-		{"foreign issuer", foreign, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "neither this server nor a trusted issuer"}},
-		{"wrong audience", otherAud, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "audience"}},
+		{"valid token, missing scope", valid, "POST", "/photos", []string{"decision: DENY (403 insufficient_scope)", "photos.write"}},
+		{"expired", expired, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "token has expired"}},
+		{"id token", idToken, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "typ must be at+jwt"}},
+		{"foreign issuer", foreign, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "token issuer is not trusted"}},
+		{"wrong audience", otherAud, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "token audience does not include this resource"}},
 		{"expired token on a public route", expired, "GET", "/status", []string{"decision: ALLOW (200)"}},
 		{"garbage", "not.a.jwt", "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)"}},
 	}
