@@ -27,8 +27,9 @@ const usage = `scopegate: OAuth 2.0 authorization server and scope-checking gate
 Usage:
   scopegate serve   [--config FILE]     run the authorization server and gateway
   scopegate check   [--config FILE]     validate config and policy; exit 1 on any problem
-  scopegate explain [--config FILE] [--token JWT | --scopes "a b" --sub ID] METHOD URL
-                                        show which route matches and whether it is allowed
+  scopegate explain [--config FILE] [--token JWT | --scopes "a b" --sub ID --items T:ID,ID]
+                    [--header "NAME: VALUE"]... METHOD URL
+                                        show which route matches and what the gateway answers
   scopegate hash-password               read a password on stdin, print a bcrypt hash
   scopegate demo    [flags]             run the photo-printing scenario on this machine
   scopegate demo-api [--listen ADDR]    serve the demo's photo API alone (deploy/docker-compose.yaml)
