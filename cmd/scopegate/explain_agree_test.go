@@ -140,6 +140,7 @@ func TestExplainAgreesWithGateway(t *testing.T) {
 			change: func(c *token.Claims) { c.Expiry = time.Now().Add(-time.Hour) }}, nil, 401},
 		{"wrong audience", "GET", "/admin/x", &tok{sub: "alice", scopes: []string{"admin"},
 			change: func(c *token.Claims) { c.Audience = []string{"elsewhere"} }}, nil, 401},
+		{"a host the server does not answer for", "GET", "http://evil.example/status", nil, nil, 421},
 		{"ID token", "GET", "/admin/x", &tok{sub: "alice", scopes: []string{"admin"}, typ: "JWT"}, nil, 401},
 	}
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -164,9 +165,16 @@ func TestExplainAgreesWithGateway(t *testing.T) {
 				c = caller{token: raw}
 			}
 
-			req, err := http.NewRequest(tc.method, front.URL+tc.path, nil)
+			target, err := url.Parse(tc.path)
 			if err != nil {
 				t.Fatal(err)
+			}
+			req, err := http.NewRequest(tc.method, front.URL+target.RequestURI(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if target.Host != "" {
+				req.Host = target.Host
 			}
 			if raw != "" {
 				req.Header.Add("Authorization", "Bearer "+raw)
