@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/config"
 	"github.com/scopegate/scopegate/token"
@@ -85,17 +82,7 @@ func TestExplainAgreesWithGateway(t *testing.T) {
 	front := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + front.Listener.Addr().String()
 	yaml := fmt.Sprintf(agreeConfig, t.TempDir()+"/db", issuer, idp.URL, back.URL)
-	f, err := config.Parse("agree.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(context.Background(), f, "", zap.NewNop(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	front.Config.Handler = a.public
-	front.Start()
-	t.Cleanup(func() { front.Close(); a.Close() })
+	_, f := serveApp(t, front, "agree.yaml", yaml)
 
 	// tok describes a token of the trusted issuer; nil means none.
 	type tok struct {

@@ -218,14 +218,7 @@ func (c *cluster) exchangeQuiet(i int, code, verifier string) (int, map[string]a
 
 func (c *cluster) redeem(i int, code, verifier string) (int, map[string]any, error) {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {c.callback}, "code_verifier": {verifier}}
-	req, err := http.NewRequest("POST", c.instances[i]+"/oauth2/token", strings.NewReader(form.Encode()))
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Host = strings.TrimPrefix(c.issuer, "http://")
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("photo-printer", testSecret)
-	res, err := http.DefaultClient.Do(req)
+	res, err := c.postAsClient(i, "/oauth2/token", form)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -237,19 +230,24 @@ func (c *cluster) redeem(i int, code, verifier string) (int, map[string]any, err
 	return res.StatusCode, body, nil
 }
 
-// revoke sends an RFC 7009 revocation of tok to instance i directly and
-// returns the status.
-func (c *cluster) revoke(t *testing.T, i int, tok string) int {
-	t.Helper()
-	form := url.Values{"token": {tok}, "token_type_hint": {"access_token"}}
-	req, err := http.NewRequest("POST", c.instances[i]+"/oauth2/revoke", strings.NewReader(form.Encode()))
+// postAsClient posts form to path at instance i directly, with the
+// balancer's Host and the client's credentials.
+func (c *cluster) postAsClient(i int, path string, form url.Values) (*http.Response, error) {
+	req, err := http.NewRequest("POST", c.instances[i]+path, strings.NewReader(form.Encode()))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	req.Host = strings.TrimPrefix(c.issuer, "http://")
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("photo-printer", testSecret)
-	res, err := http.DefaultClient.Do(req)
+	return http.DefaultClient.Do(req)
+}
+
+// revoke sends an RFC 7009 revocation of tok to instance i directly and
+// returns the status.
+func (c *cluster) revoke(t *testing.T, i int, tok string) int {
+	t.Helper()
+	res, err := c.postAsClient(i, "/oauth2/revoke", url.Values{"token": {tok}, "token_type_hint": {"access_token"}})
 	if err != nil {
 		t.Fatalf("revoke on instance %d: %v", i, err)
 	}

@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
-	"github.com/scopegate/scopegate/config"
 	"github.com/scopegate/scopegate/token"
 	"github.com/scopegate/scopegate/token/tokentest"
 )
@@ -40,17 +37,7 @@ gateway:
   upstreams: {api: {url: %q}}
   routes: [{route: "GET /photos/{id}", upstream: api, scopes: [photos.read]}]
 `, t.TempDir()+"/db", issuer, idp.URL, back.URL)
-	f, err := config.Parse("sig.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(context.Background(), f, "", zap.NewNop(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	front.Config.Handler = a.public
-	front.Start()
-	t.Cleanup(func() { front.Close(); a.Close() })
+	a, f := serveApp(t, front, "sig.yaml", yaml)
 
 	stranger := tokentest.NewKey(t)
 	forged := map[string]string{

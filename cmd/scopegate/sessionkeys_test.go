@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 
-	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/scopegate/scopegate/config"
 )
 
 // sharedPasswordHash is alice's hash in every instance's config, as when
@@ -41,17 +37,7 @@ func startSessionInstance(t *testing.T, db, secret string) string {
 	yaml := fmt.Sprintf("store:\n  dsn: %q\nauthserver:\n  issuer: %q\n%s  users:\n    - username: alice\n      password_hash: %q\n"+
 		"gateway:\n  upstreams:\n    api: {url: \"http://127.0.0.1:9\"}\n  routes:\n    - {route: \"GET /status\", upstream: api, public: true}\n",
 		db, issuer, secretLine, hash)
-	f, err := config.Parse("s.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(context.Background(), f, "", zap.NewNop(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = a.public
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); a.Close() })
+	serveApp(t, srv, "s.yaml", yaml)
 	return srv.URL
 }
 
