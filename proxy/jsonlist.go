@@ -1,10 +1,10 @@
 package proxy
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -19,80 +19,81 @@ import (
 // could read differently from us is refused: a missing list, the list
 // member twice, trailing data, nesting deeper than maxDepth. Everything
 // outside the list is copied byte for byte.
+//
+// The scanning functions below take the document and a position and
+// return the position after what they read, so that the position stays in
+// a register: a 1,000-item list is some 50,000 small tokens.
 func filterList(dst, src []byte, items, idField string, held map[string]struct{}) ([]byte, error) {
-	s := scanner{b: src}
-	s.ws()
+	b := src
+	i, c := tok(b, 0)
+	var err error
 	if items == "" {
-		if s.peek() != '[' {
+		if c != '[' {
 			return nil, errors.New("the answer is not a JSON array")
 		}
-		var err error
-		if dst, err = s.filterArray(dst, idField, held); err != nil {
+		if dst, i, err = filterArray(dst, b, i, idField, held); err != nil {
 			return nil, err
 		}
-		s.ws()
-		if s.i != len(src) {
+		if i, _ = tok(b, i); i != len(b) {
 			return nil, errTrailing
 		}
 		return dst, nil
 	}
-	if s.peek() != '{' {
+	if c != '{' {
 		return nil, errors.New("the answer is not a JSON object")
 	}
-	s.i++
 	found := false
-	mark := 0 // src[mark:] is not yet copied
-	s.ws()
-	if s.peek() == '}' {
-		s.i++
+	mark := 0 // b[mark:] is not yet copied
+	if i, c = tok(b, i+1); c == '}' {
+		i++
 	} else {
 		for {
-			s.ws()
-			key, esc, err := s.key()
-			if err != nil {
-				return nil, err
-			}
-			s.ws()
-			if s.peek() != ':' {
+			if c != '"' {
 				return nil, errSyntax
 			}
-			s.i++
-			s.ws()
+			start := i
+			var esc bool
+			if i, esc = str(b, i); i < 0 {
+				return nil, errSyntax
+			}
+			key := b[start+1 : i-1]
+			if i, c = tok(b, i); c != ':' {
+				return nil, errSyntax
+			}
+			i, c = tok(b, i+1)
 			if keyIs(key, esc, items) {
 				if found {
 					return nil, errors.New("the list member appears twice")
 				}
 				found = true
-				if s.peek() != '[' {
+				if c != '[' {
 					return nil, errors.New("the list member is not an array")
 				}
-				dst = append(dst, src[mark:s.i]...)
-				if dst, err = s.filterArray(dst, idField, held); err != nil {
+				dst = append(dst, b[mark:i]...)
+				if dst, i, err = filterArray(dst, b, i, idField, held); err != nil {
 					return nil, err
 				}
-				mark = s.i
-			} else if err := s.skip(1); err != nil {
+				mark = i
+			} else if i, err = skip(b, i, c, 1); err != nil {
 				return nil, err
 			}
-			s.ws()
-			c := s.peek()
-			s.i++
-			if c == '}' {
+			if i, c = tok(b, i); c == '}' {
+				i++
 				break
 			}
 			if c != ',' {
 				return nil, errSyntax
 			}
+			i, c = tok(b, i+1)
 		}
 	}
-	s.ws()
-	if s.i != len(src) {
+	if i, _ = tok(b, i); i != len(b) {
 		return nil, errTrailing
 	}
 	if !found {
 		return nil, errors.New("the answer has no list member")
 	}
-	return append(dst, src[mark:]...), nil
+	return append(dst, b[mark:]...), nil
 }
 
 var (
@@ -104,137 +105,143 @@ var (
 // maxDepth bounds nesting, so a hostile answer cannot exhaust the stack.
 const maxDepth = 512
 
-type scanner struct {
-	b []byte
-	i int
-}
-
-// peek returns the next byte, or 0 at the end.
-func (s *scanner) peek() byte {
-	if s.i < len(s.b) {
-		return s.b[s.i]
+// at returns b[i], or 0 past the end.
+func at(b []byte, i int) byte {
+	if uint(i) < uint(len(b)) {
+		return b[i]
 	}
 	return 0
 }
 
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
+// tok returns the position of the first byte at or after i that is not
+// whitespace, and that byte (0 past the end). It is small enough to be
+// inlined, which matters: it runs before every token.
+func tok(b []byte, i int) (int, byte) {
+	for i < len(b) {
+		c := b[i]
+		if c > ' ' || c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			return i, c
 		}
+		i++
 	}
+	return i, 0
 }
 
-// filterArray reads the array at s.i and appends "[" kept items "]".
-func (s *scanner) filterArray(dst []byte, idField string, held map[string]struct{}) ([]byte, error) {
-	s.i++ // '['
+// filterArray reads the array at b[i] and appends "[" kept items "]".
+func filterArray(dst, b []byte, i int, idField string, held map[string]struct{}) ([]byte, int, error) {
 	dst = append(dst, '[')
-	first := true
-	s.ws()
-	if s.peek() == ']' {
-		s.i++
-		return append(dst, ']'), nil
+	i, c := tok(b, i+1)
+	if c == ']' {
+		return append(dst, ']'), i + 1, nil
 	}
+	first := true
 	for {
-		s.ws()
-		start := s.i
+		start := i
 		var keep bool
-		if s.peek() == '{' {
-			id, esc, ok, err := s.itemID(idField)
-			if err != nil {
-				return nil, err
+		var err error
+		if c == '{' {
+			if i, keep, err = item(b, i, idField, held); err != nil {
+				return nil, 0, err
 			}
-			switch {
-			case ok && !esc:
-				_, keep = held[string(id)] // no allocation
-			case ok:
-				_, keep = held[unquote(id, true)]
-			}
-		} else if err := s.skip(2); err != nil {
-			return nil, err
+		} else if i, err = skip(b, i, c, 2); err != nil {
+			return nil, 0, err
 		}
 		if keep {
 			if !first {
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = append(dst, s.b[start:s.i]...)
+			dst = append(dst, b[start:i]...)
 		}
-		s.ws()
-		c := s.peek()
-		s.i++
-		if c == ']' {
-			return append(dst, ']'), nil
+		if i, c = tok(b, i); c == ']' {
+			return append(dst, ']'), i + 1, nil
 		}
 		if c != ',' {
-			return nil, errSyntax
+			return nil, 0, errSyntax
 		}
+		i, c = tok(b, i+1)
 	}
 }
 
-// itemID reads the object at s.i and returns its id member: a string's
-// raw contents (esc when it holds escapes) or a number's literal text. ok
-// is false when the id is missing, repeated or of another type.
-func (s *scanner) itemID(idField string) (id []byte, esc, ok bool, err error) {
-	s.i++ // '{'
-	seen := 0
-	s.ws()
-	if s.peek() == '}' {
-		s.i++
-		return nil, false, false, nil
+// item reads the object at b[i], an item of the list, and returns the
+// position after it and whether it is kept: whether its id member is held.
+// The id is a string, compared decoded, or a number, compared by its
+// literal text. An item without the id, with it twice or of another type
+// is not kept. Once an item is known to be dropped, the rest of it is only
+// validated (skipMembers), which is most of the work in a long list.
+func item(b []byte, i int, idField string, held map[string]struct{}) (end int, keep bool, err error) {
+	i, c := tok(b, i+1) // after '{'
+	if c == '}' {
+		return i + 1, false, nil
 	}
+	seen := false
 	for {
-		s.ws()
-		key, kesc, err := s.key()
-		if err != nil {
-			return nil, false, false, err
+		if c != '"' {
+			return 0, false, errSyntax
 		}
-		s.ws()
-		if s.peek() != ':' {
-			return nil, false, false, errSyntax
+		start := i
+		var esc bool
+		if i, esc = str(b, i); i < 0 {
+			return 0, false, errSyntax
 		}
-		s.i++
-		s.ws()
-		if keyIs(key, kesc, idField) {
-			seen++
-			start := s.i
-			switch c := s.peek(); {
+		// Most member names are not the id: compare lengths first.
+		isID := false
+		if esc {
+			isID = unquote(b[start+1:i-1], true) == idField
+		} else if i-start-2 == len(idField) {
+			isID = string(b[start+1:i-1]) == idField
+		}
+		if i, c = tok(b, i); c != ':' {
+			return 0, false, errSyntax
+		}
+		i, c = tok(b, i+1)
+		if !isID {
+			if i, err = skip(b, i, c, 3); err != nil {
+				return 0, false, err
+			}
+		} else {
+			if seen { // the id twice: dropped
+				if i, err = skip(b, i, c, 3); err != nil {
+					return 0, false, err
+				}
+				i, err = skipMembers(b, i, 2)
+				return i, false, err
+			}
+			seen = true
+			start := i
+			switch {
 			case c == '"':
-				if id, esc, err = s.str(); err != nil {
-					return nil, false, false, err
+				if i, esc = str(b, i); i < 0 {
+					return 0, false, errSyntax
 				}
-				ok = true
+				if esc {
+					_, keep = held[unquote(b[start+1:i-1], true)]
+				} else {
+					_, keep = held[string(b[start+1:i-1])] // no allocation
+				}
 			case c == '-' || '0' <= c && c <= '9':
-				if err := s.number(); err != nil {
-					return nil, false, false, err
+				if i, err = number(b, i); err != nil {
+					return 0, false, err
 				}
-				id, esc, ok = s.b[start:s.i], false, true
+				_, keep = held[string(b[start:i])]
 			default:
-				ok = false
-				if err := s.skip(3); err != nil {
-					return nil, false, false, err
+				if i, err = skip(b, i, c, 3); err != nil {
+					return 0, false, err
 				}
 			}
-		} else if err := s.skip(3); err != nil {
-			return nil, false, false, err
+			if !keep {
+				i, err = skipMembers(b, i, 2)
+				return i, false, err
+			}
 		}
-		s.ws()
-		c := s.peek()
-		s.i++
-		if c == '}' {
-			break
+		if i, c = tok(b, i); c == '}' {
+			return i + 1, keep, nil
 		}
 		if c != ',' {
-			return nil, false, false, errSyntax
+			return 0, false, errSyntax
 		}
+		i, c = tok(b, i+1)
 	}
-	if seen != 1 {
-		return nil, false, false, nil
-	}
-	return id, esc, ok, nil
 }
 
 // keyIs compares a member name, raw as read, with want.
@@ -243,14 +250,6 @@ func keyIs(raw []byte, esc bool, want string) bool {
 		return string(raw) == want
 	}
 	return unquote(raw, true) == want
-}
-
-// key reads a member name, raw, and whether it holds escapes.
-func (s *scanner) key() ([]byte, bool, error) {
-	if s.peek() != '"' {
-		return nil, false, errSyntax
-	}
-	return s.str()
 }
 
 // unquote decodes a string's contents; raw is between the quotes and was
@@ -266,87 +265,109 @@ func unquote(raw []byte, escaped bool) string {
 	return v
 }
 
-// str reads a string at s.i and returns its raw contents and whether it
-// holds escapes. Invalid UTF-8 is refused: decoders differ on it.
-func (s *scanner) str() ([]byte, bool, error) {
-	s.i++ // '"'
-	start := s.i
-	// The common case: no escape before the closing quote. IndexByte is
-	// vectorized, which makes the scan of a large list cheap.
-	if q := bytes.IndexByte(s.b[start:], '"'); q >= 0 {
-		raw := s.b[start : start+q]
-		if bytes.IndexByte(raw, '\\') < 0 {
-			if hasControl(raw) || !utf8.Valid(raw) {
-				return nil, false, errSyntax
-			}
-			s.i = start + q + 1
-			return raw, false, nil
+// str reads the string whose opening quote is at b[i] and returns the
+// position after its closing quote, or -1 if the string is invalid, and
+// whether it holds escapes; its raw contents are b[i+1 : end-1]. Invalid
+// UTF-8 is refused: decoders differ on it.
+//
+// One pass: eight plain ASCII bytes at a time, then the next quote,
+// escape, control byte or non-ASCII byte is dealt with. A list's strings
+// are mostly short ASCII (member names, ids, titles).
+func str(b []byte, i int) (end int, escaped bool) {
+	i++ // '"'
+	// Most strings are short and plain: their closing quote is the first
+	// special byte among the next eight.
+	if i+8 <= len(b) {
+		x := load8(b, i)
+		m := special8(x)
+		if m == 0 {
+			i += 8
+		} else if k := bits.TrailingZeros64(m); byte(x>>(k&^7)) == '"' {
+			return i + k>>3 + 1, false
+		} else {
+			i += k >> 3
 		}
 	}
-	escaped := false
 	for {
-		// The common case, plain characters, in one tight loop.
-		rest := s.b[s.i:]
-		j := 0
-		for j < len(rest) && plainByte[rest[j]] {
-			j++
+		i = nextSpecial(b, i)
+		if i >= len(b) {
+			return -1, false
 		}
-		s.i += j
-		if s.i >= len(s.b) {
-			return nil, false, errSyntax
-		}
-		switch s.b[s.i] {
-		case '"':
-			raw := s.b[start:s.i]
-			s.i++
-			if !utf8.Valid(raw) {
-				return nil, false, errSyntax
-			}
-			return raw, escaped, nil
-		case '\\':
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, escaped
+		case c == '\\':
 			escaped = true
-			if s.i+1 >= len(s.b) {
-				return nil, false, errSyntax
+			if i+1 >= len(b) {
+				return -1, false
 			}
-			switch s.b[s.i+1] {
+			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
+				i += 2
 			case 'u':
-				if s.i+6 > len(s.b) || !isHex4(s.b[s.i+2:s.i+6]) {
-					return nil, false, errSyntax
+				if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
+					return -1, false
 				}
-				s.i += 6
+				i += 6
 			default:
-				return nil, false, errSyntax
+				return -1, false
 			}
-		default: // a control character
-			return nil, false, errSyntax
+		case c < 0x20: // a control character
+			return -1, false
+		default: // the first byte of a multi-byte sequence
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return -1, false
+			}
+			i += size
 		}
 	}
 }
 
-// hasControl reports a byte below 0x20, eight bytes at a time: such a
-// byte is one whose top three bits are all zero.
-func hasControl(b []byte) bool {
-	const ones, highs, top3 = 0x0101010101010101, 0x8080808080808080, 0xE0E0E0E0E0E0E0E0
-	for len(b) >= 8 {
-		t := binary.LittleEndian.Uint64(b) & top3
-		if (t-ones)&^t&highs != 0 {
-			return true
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c < 0x20 {
-			return true
-		}
-	}
-	return false
+// load8 reads b[i:i+8] as a little-endian word; the caller has checked
+// that i+8 <= len(b). Slicing with a capacity of eight leaves one bounds
+// check.
+func load8(b []byte, i int) uint64 {
+	return binary.LittleEndian.Uint64(b[i : i+8 : i+8])
 }
 
-// plainByte marks the bytes that stand for themselves inside a string.
+// nextSpecial returns the index of the first byte at or after i that is
+// not plain inside a string, or len(b).
+func nextSpecial(b []byte, i int) int {
+	for i+8 <= len(b) {
+		if m := special8(load8(b, i)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
+}
+
+// special8 marks, with the high bit of each byte, the bytes of x (eight
+// bytes, little endian) that are not plain inside a string: a quote, a
+// backslash, a control byte (below 0x20) or a non-ASCII byte. A byte below
+// n is one whose subtraction of n borrows (Sean Eron Anderson, Bit
+// Twiddling Hacks, "Determine if a word has a byte less than n",
+// https://graphics.stanford.edu/~seander/bithacks.html#HasLessInWord),
+// and a quote or backslash is one that is zero after XOR with it. Any
+// other high bit left by a subtraction belongs to a non-ASCII byte, which
+// is marked anyway. A borrow only runs towards higher bytes, so the lowest
+// mark is exact even where higher ones are not: callers only use the
+// lowest.
+func special8(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := x ^ ('"' * ones)
+	bs := x ^ ('\\' * ones)
+	return (x | (x - 0x20*ones) | (q - ones) | (bs - ones)) & highs
+}
+
+// plainByte marks the ASCII bytes that stand for themselves inside a
+// string; non-ASCII bytes are checked as UTF-8.
 var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 256; c++ {
+	for c := 0x20; c < 0x80; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
@@ -361,126 +382,142 @@ func isHex4(b []byte) bool {
 	return true
 }
 
-// number reads an RFC 8259 §6 number.
-func (s *scanner) number() error {
-	if s.peek() == '-' {
-		s.i++
+// number reads an RFC 8259 §6 number at b[i] and returns the position
+// after it.
+func number(b []byte, i int) (int, error) {
+	if at(b, i) == '-' {
+		i++
 	}
-	switch c := s.peek(); {
+	switch c := at(b, i); {
 	case c == '0':
-		s.i++
+		i++
 	case '1' <= c && c <= '9':
-		s.digits()
+		i = digits(b, i)
 	default:
-		return errSyntax
+		return 0, errSyntax
 	}
-	if s.peek() == '.' {
-		s.i++
-		if !s.digits() {
-			return errSyntax
+	if at(b, i) == '.' {
+		j := digits(b, i+1)
+		if j == i+1 {
+			return 0, errSyntax
 		}
+		i = j
 	}
-	if c := s.peek(); c == 'e' || c == 'E' {
-		s.i++
-		if c := s.peek(); c == '+' || c == '-' {
-			s.i++
+	if c := at(b, i); c == 'e' || c == 'E' {
+		i++
+		if c := at(b, i); c == '+' || c == '-' {
+			i++
 		}
-		if !s.digits() {
-			return errSyntax
+		j := digits(b, i)
+		if j == i {
+			return 0, errSyntax
 		}
+		i = j
 	}
-	return nil
+	return i, nil
 }
 
-func (s *scanner) digits() bool {
-	start := s.i
-	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
-		s.i++
+// digits returns the position after the decimal digits at b[i:].
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
 	}
-	return s.i > start
+	return i
 }
 
-// skip validates and passes over one value at nesting depth.
-func (s *scanner) skip(depth int) error {
+// skip validates the value at b[i], whose first byte is c, at nesting
+// depth, and returns the position after it.
+func skip(b []byte, i int, c byte, depth int) (int, error) {
 	if depth > maxDepth {
-		return errDepth
+		return 0, errDepth
 	}
-	switch c := s.peek(); {
+	var err error
+	switch {
 	case c == '"':
-		_, _, err := s.str()
-		return err
+		if i, _ = str(b, i); i < 0 {
+			return 0, errSyntax
+		}
+		return i, nil
 	case c == '-' || '0' <= c && c <= '9':
-		return s.number()
+		return number(b, i)
 	case c == 't':
-		return s.literal("true")
+		return literal(b, i, "true")
 	case c == 'f':
-		return s.literal("false")
+		return literal(b, i, "false")
 	case c == 'n':
-		return s.literal("null")
+		return literal(b, i, "null")
 	case c == '[':
-		s.i++
-		s.ws()
-		if s.peek() == ']' {
-			s.i++
-			return nil
+		if i, c = tok(b, i+1); c == ']' {
+			return i + 1, nil
 		}
 		for {
-			s.ws()
-			if err := s.skip(depth + 1); err != nil {
-				return err
+			if i, err = skip(b, i, c, depth+1); err != nil {
+				return 0, err
 			}
-			s.ws()
-			c := s.peek()
-			s.i++
-			if c == ']' {
-				return nil
+			if i, c = tok(b, i); c == ']' {
+				return i + 1, nil
 			}
 			if c != ',' {
-				return errSyntax
+				return 0, errSyntax
 			}
+			i, c = tok(b, i+1)
 		}
 	case c == '{':
-		s.i++
-		s.ws()
-		if s.peek() == '}' {
-			s.i++
-			return nil
+		if i, c = tok(b, i+1); c == '}' {
+			return i + 1, nil
 		}
-		for {
-			s.ws()
-			if s.peek() != '"' {
-				return errSyntax
-			}
-			if _, _, err := s.str(); err != nil {
-				return err
-			}
-			s.ws()
-			if s.peek() != ':' {
-				return errSyntax
-			}
-			s.i++
-			s.ws()
-			if err := s.skip(depth + 1); err != nil {
-				return err
-			}
-			s.ws()
-			c := s.peek()
-			s.i++
-			if c == '}' {
-				return nil
-			}
-			if c != ',' {
-				return errSyntax
-			}
-		}
+		return members(b, i, c, depth)
 	}
-	return errSyntax
+	return 0, errSyntax
 }
 
-func (s *scanner) literal(word string) error {
-	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
-		return errSyntax
+// members validates the members of an object from the first one's
+// name at b[i] (c is b[i]) and returns the position after the closing
+// brace. The object is at nesting depth.
+func members(b []byte, i int, c byte, depth int) (int, error) {
+	var err error
+	for {
+		if c != '"' {
+			return 0, errSyntax
+		}
+		if i, _ = str(b, i); i < 0 {
+			return 0, errSyntax
+		}
+		if i, c = tok(b, i); c != ':' {
+			return 0, errSyntax
+		}
+		i, c = tok(b, i+1)
+		if i, err = skip(b, i, c, depth+1); err != nil {
+			return 0, err
+		}
+		if i, c = tok(b, i); c == '}' {
+			return i + 1, nil
+		}
+		if c != ',' {
+			return 0, errSyntax
+		}
+		i, c = tok(b, i+1)
 	}
-	s.i += len(word)
-	return nil
+}
+
+// skipMembers validates the rest of an object at nesting depth, from
+// just after a member's value, and returns the position after its closing
+// brace.
+func skipMembers(b []byte, i, depth int) (int, error) {
+	i, c := tok(b, i)
+	if c == '}' {
+		return i + 1, nil
+	}
+	if c != ',' {
+		return 0, errSyntax
+	}
+	i, c = tok(b, i+1)
+	return members(b, i, c, depth)
+}
+
+func literal(b []byte, i int, word string) (int, error) {
+	if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
+		return 0, errSyntax
+	}
+	return i + len(word), nil
 }

@@ -2,10 +2,16 @@ package proxy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func heldSet(ids ...string) map[string]struct{} {
@@ -157,6 +163,8 @@ func slicesContainsDeep(l []any, v any) bool {
 	return false
 }
 
+// BenchmarkFilterList filters the list of the gateway benchmarks (proxy
+// items_bench_test.go): 1,000 items, about 220 KB, 200 of them held.
 func BenchmarkFilterList(b *testing.B) {
 	var sb strings.Builder
 	sb.WriteString(`{"photos":[`)
@@ -164,17 +172,105 @@ func BenchmarkFilterList(b *testing.B) {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		sb.WriteString(`{"id":"` + strings.Repeat("1", i%3+1) + `","title":"Photo number","taken":"2024-05-01T10:00:00Z","width":4032,"height":3024,"camera":"Pixel 8","tags":["holiday","beach","family"],"album":"Summer","caption":"A picture with some words describing it at length"}`)
+		fmt.Fprintf(&sb, `{"id":"%d","title":"Photo number %d","taken":"2024-05-%02dT10:00:00Z","width":4032,"height":3024,"camera":"Pixel 8","tags":["holiday","beach","family"],"album":"Summer %d","caption":"A picture with some words describing it at length"}`, i, i, i%28+1, i%7)
 	}
 	sb.WriteString(`],"total":1000}`)
 	in := []byte(sb.String())
-	held := heldSet("1", "11")
+	held := heldSet()
+	for i := 0; i < 1000; i += 5 {
+		held[strconv.Itoa(i)] = struct{}{}
+	}
 	dst := make([]byte, 0, len(in))
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
+	out, err := filterList(dst, in, "photos", "id", held)
+	if err != nil || bytes.Count(out, []byte(`"id"`)) != 200 {
+		b.Fatalf("filterList kept %d items, err %v; want 200", bytes.Count(out, []byte(`"id"`)), err)
+	}
 	for b.Loop() {
 		if _, err := filterList(dst[:0], in, "photos", "id", held); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestSpecial8 checks the eight-bytes-at-a-time search against the byte
+// table: every byte value in every lane among plain bytes, random words,
+// and nextSpecial over random strings.
+func TestSpecial8(t *testing.T) {
+	first := func(b []byte) int {
+		for i, c := range b {
+			if !plainByte[c] {
+				return i
+			}
+		}
+		return len(b)
+	}
+	check := func(w [8]byte) {
+		m := special8(binary.LittleEndian.Uint64(w[:]))
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if want := first(w[:]); got != want {
+			t.Fatalf("special8(%q) marks byte %d first; want %d", w[:], got, want)
+		}
+	}
+	for lane := range 8 {
+		for c := range 256 {
+			for _, fill := range []byte{'a', ' ', '~', '!', '#', '[', ']', 0x7f} {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[lane] = byte(c)
+				check(w)
+				if lane < 7 { // a second special byte above the first
+					w[7] = '"'
+					check(w)
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 40)
+	for range 300_000 {
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], r.Uint64())
+		check(w)
+		for i := range buf { // mostly plain, as in real lists
+			buf[i] = byte(0x20 + r.IntN(0x60))
+			if r.IntN(16) == 0 {
+				buf[i] = byte(r.Uint32())
+			}
+		}
+		copy(w[:], buf)
+		check(w)
+		from := r.IntN(len(buf))
+		if got, want := nextSpecial(buf, from), from+first(buf[from:]); got != want {
+			t.Fatalf("nextSpecial(%q, %d) = %d; want %d", buf, from, got, want)
+		}
+	}
+}
+
+// TestStrEveryPosition puts each kind of byte the string scanner treats
+// specially at every position of strings 0 to 24 bytes long, around the
+// eight-byte steps, and checks the verdict against encoding/json (which
+// does not check UTF-8, so utf8.Valid is asked too).
+func TestStrEveryPosition(t *testing.T) {
+	specials := []string{`"`, `\"`, `\\`, `\u00e9`, `\u12`, `\x`, "\x01", "\t", "\x7f", "é", "\xff", "\xe2\x82", "€", `\`}
+	for n := range 25 {
+		for pos := 0; pos <= n; pos++ {
+			for _, sp := range specials {
+				s := strings.Repeat("a", pos) + sp + strings.Repeat("b", n-pos)
+				for _, doc := range []string{`["` + s + `"]`, `[{"id":"1","t":"` + s + `"}]`, `[{"id":"` + s + `"}]`} {
+					_, err := filterList(nil, []byte(doc), "", "id", heldSet("1"))
+					want := json.Valid([]byte(doc)) && utf8.ValidString(doc)
+					if (err == nil) != want {
+						t.Errorf("filterList(%q): err %v; want valid=%v", doc, err, want)
+					}
+				}
+			}
 		}
 	}
 }
