@@ -30,6 +30,12 @@ type flowTokens struct{ access, refresh string }
 
 // codeFlowTokens is codeFlow with the given scope, returning the tokens.
 func codeFlowTokens(rt http.RoundTripper, ep endpoints, scope string) (flowTokens, error) {
+	return codeFlowPick(rt, ep, scope, nil)
+}
+
+// codeFlowPick is codeFlowTokens that ticks the given items of the
+// consent page's picker (form field pick.TYPE, one value per item).
+func codeFlowPick(rt http.RoundTripper, ep endpoints, scope string, pick url.Values) (flowTokens, error) {
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{
 		Transport: rt,
@@ -69,6 +75,9 @@ func codeFlowTokens(rt http.RoundTripper, ep endpoints, scope string) (flowToken
 			form.fields.Set("password", benchPassword)
 		} else {
 			form.fields.Set("decision", "allow")
+			for k, v := range pick {
+				form.fields[k] = v
+			}
 		}
 		if resp, err = browser.PostForm(form.action, form.fields); err != nil {
 			return flowTokens{}, err

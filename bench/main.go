@@ -24,6 +24,7 @@ func main() {
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
 	rounds := flag.Int("rounds", 3, "gateway rounds: each runs the bare proxy and both gateway phases in turn; the median round is shown")
 	onlyReload := flag.Bool("reload", false, "measure only the gateway while its config is reloaded every second, against the same load without reloads")
+	onlyPicked := flag.Bool("picked", false, "measure only the picked-items routes (resource with a token narrowed to 200 ids, filter on a 1,000-item list) against the bare proxy")
 	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
 	opDir := flag.String("oidc-provider-dir", filepath.Join("bench", "oidcprovider"), "directory of the oidc-provider reference server (server.js, node_modules)")
 	withOP := flag.Bool("oidc-provider", oidcProviderAvailable(filepath.Join("bench", "oidcprovider")),
@@ -52,10 +53,10 @@ func main() {
 		}
 		op = *opDir
 	}
-	if *onlyReload {
+	if *onlyReload || *onlyPicked {
 		op = ""
 	}
-	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload); err != nil {
+	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload, *onlyPicked); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -90,7 +91,7 @@ func runBareProxy(upstream string) {
 
 // run measures binary; opDir, when not empty, is the oidc-provider
 // reference server to compare the token endpoint with.
-func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload bool) error {
+func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload, onlyPicked bool) error {
 	// Ctrl-C or SIGTERM end the phases early and still stop the children
 	// and remove the temporary directory.
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -138,6 +139,11 @@ func run(binary string, duration time.Duration, conns, rounds int, pin bool, opD
 	if onlyReload {
 		fmt.Printf("scopegate hot-reload load test on loopback: %d connections, %s per phase, servers pinned to one CPU: %v\n\n", conns, duration, pin)
 		return reloadReport(ctx, sg, duration, conns, rounds)
+	}
+	if onlyPicked {
+		fmt.Printf("scopegate picked-items load test on loopback: %d connections, %s per phase, servers pinned to one CPU: %v\n",
+			conns, duration, pin)
+		return pickedReport(ctx, bare, sg, duration, conns, rounds)
 	}
 
 	var op *reference

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,12 +33,19 @@ func freeAddr() (string, error) {
 }
 
 // startBackend is the API both proxies forward to: a small JSON answer,
-// like a photo's metadata.
+// like a photo's metadata, and at /picked the list of pickedList.
 func startBackend() (*httptest.Server, error) {
 	body := []byte(`{"id":"42","title":"Sunset over the bay","taken_at":"2026-08-01T19:12:00Z","width":4032,"height":3024}`)
+	list := pickedList()
+	length := strconv.Itoa(len(list))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/picked" {
+			w.Header().Set("Content-Length", length)
+			w.Write(list)
+			return
+		}
 		w.Write(body)
 	}))
 	return srv, nil
@@ -170,9 +178,17 @@ authserver:
       secret_hash: %q
       redirect_uris: [%q]
       grant_types: [authorization_code, refresh_token]
-      scopes: [photos.read]
+      scopes: [photos.read, picked.read]
   scopes:
     photos.read: See your photos
+    picked.read: See the photos you pick
+  # -picked: picked.read is narrowed to the photos ticked on the consent
+  # page; photos.read, which the other phases use, is not.
+  resources:
+    photos:
+      scopes: [picked.read]
+      list: {upstream: photos, path: /picked, items: photos, id: id, label: title}
+      max_items: 200
 gateway:
   upstreams:
     photos:
@@ -181,6 +197,14 @@ gateway:
     - route: "GET /photos/{id}"
       upstream: photos
       scopes: [photos.read]
+    - route: "GET /picked/{id}"
+      upstream: photos
+      scopes: [picked.read]
+      resource: {type: photos, id: "{id}"}
+    - route: "GET /picked"
+      upstream: photos
+      scopes: [picked.read]
+      filter: {type: photos, items: photos, id: id}
 `, addr, admin, filepath.Join(dir, "bench.db"), issuer, benchUser, pw, benchClient, secretHash, benchFlowApp, secretHash, benchRedirect, backend)
 	path := filepath.Join(dir, "scopegate.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
