@@ -21,21 +21,24 @@ import (
 // come from rt, shared by all flows, so that the phase measures the
 // server rather than TCP connection setup.
 func codeFlow(rt http.RoundTripper, ep endpoints) error {
-	_, err := codeFlowTokens(rt, ep, "openid photos.read")
+	_, err := codeFlowTokens(rt, ep, "openid photos.read", nil)
 	return err
 }
 
 // flowTokens is what a code exchange returned.
 type flowTokens struct{ access, refresh string }
 
-// codeFlowTokens is codeFlow with the given scope, returning the tokens.
-func codeFlowTokens(rt http.RoundTripper, ep endpoints, scope string) (flowTokens, error) {
-	return codeFlowPick(rt, ep, scope, nil)
+// codeFlowTokens is codeFlow with the given scope and extra authorization
+// request parameters, returning the tokens. It signs in on scopegate's
+// login page or on oidc-provider's development one (features.devInteractions,
+// fields login and password) and consents on either.
+func codeFlowTokens(rt http.RoundTripper, ep endpoints, scope string, extra url.Values) (flowTokens, error) {
+	return codeFlowPick(rt, ep, scope, extra, nil)
 }
 
 // codeFlowPick is codeFlowTokens that ticks the given items of the
 // consent page's picker (form field pick.TYPE, one value per item).
-func codeFlowPick(rt http.RoundTripper, ep endpoints, scope string, pick url.Values) (flowTokens, error) {
+func codeFlowPick(rt http.RoundTripper, ep endpoints, scope string, extra, pick url.Values) (flowTokens, error) {
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{
 		Transport: rt,
@@ -58,6 +61,9 @@ func codeFlowPick(rt http.RoundTripper, ep endpoints, scope string, pick url.Val
 		"code_challenge":        {oauth2.S256ChallengeFromVerifier(verifier)},
 		"code_challenge_method": {"S256"},
 	}
+	for k, v := range extra {
+		q[k] = v
+	}
 	resp, err := browser.Get(ep.AuthorizationEndpoint + "?" + q.Encode())
 	if err != nil {
 		return flowTokens{}, err
@@ -72,6 +78,9 @@ func codeFlowPick(rt http.RoundTripper, ep endpoints, scope string, pick url.Val
 		}
 		if _, ok := form.fields["username"]; ok {
 			form.fields.Set("username", benchUser)
+			form.fields.Set("password", benchPassword)
+		} else if _, ok := form.fields["login"]; ok {
+			form.fields.Set("login", benchUser)
 			form.fields.Set("password", benchPassword)
 		} else {
 			form.fields.Set("decision", "allow")

@@ -23,6 +23,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each load phase runs")
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
 	rounds := flag.Int("rounds", 3, "gateway rounds: each runs the bare proxy and both gateway phases in turn; the median round is shown")
+	gateway := flag.Bool("gateway", true, "measure the gateway against the bare proxy; -gateway=false measures only the authorization servers")
 	onlyReload := flag.Bool("reload", false, "measure only the gateway while its config is reloaded every second, against the same load without reloads")
 	onlyPicked := flag.Bool("picked", false, "measure only the picked-items routes (resource with a token narrowed to 200 ids, filter on a 1,000-item list) against the bare proxy")
 	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
@@ -56,7 +57,7 @@ func main() {
 	if *onlyReload || *onlyPicked {
 		op = ""
 	}
-	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload, *onlyPicked); err != nil {
+	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload, *onlyPicked, *gateway); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -91,12 +92,14 @@ func runBareProxy(upstream string) {
 
 // run measures binary; opDir, when not empty, is the oidc-provider
 // reference server to compare the token endpoint with.
-func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload, onlyPicked bool) error {
+func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload, onlyPicked, gateway bool) error {
 	// Ctrl-C or SIGTERM end the phases early and still stop the children
 	// and remove the temporary directory.
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithTimeout(sigCtx, 20*duration+2*time.Minute)
+	// Three gateway phases and up to seven authorization-server phases per
+	// round, their warm-ups, seeding and start-up.
+	ctx, cancel := context.WithTimeout(sigCtx, time.Duration(10*max(rounds, 1)+4)*duration+20*max(duration/5, 2*time.Second)+2*time.Minute)
 	defer cancel()
 	tmp, err := os.MkdirTemp("", "scopegate-bench")
 	if err != nil {
@@ -153,12 +156,12 @@ func run(binary string, duration time.Duration, conns, rounds int, pin bool, opD
 			return fmt.Errorf("starting oidc-provider: %w", err)
 		}
 		defer ref.stop()
-		op = &reference{url: ref.url, pid: ref.cmd.Process.Pid, version: oidcProviderVersion(opDir)}
+		op = &reference{url: ref.url, pid: ref.cmd.Process.Pid, version: oidcProviderVersion(opDir) + " on node " + nodeVersion()}
 	}
 
 	fmt.Printf("scopegate load test on loopback: %d connections, %s per phase, GOMAXPROCS(load)=%d, servers pinned to one CPU: %v\n\n",
 		conns, duration, runtime.GOMAXPROCS(0), pin)
-	err = report(ctx, bare, sg, op, duration, conns, rounds)
+	err = report(ctx, bare, sg, op, duration, conns, rounds, gateway)
 	if sigCtx.Err() != nil {
 		return fmt.Errorf("interrupted")
 	}

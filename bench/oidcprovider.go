@@ -44,6 +44,15 @@ func oidcProviderVersion(dir string) string {
 	return pkg.Version
 }
 
+// nodeVersion is `node --version`, "?" when it cannot be run.
+func nodeVersion() string {
+	out, err := exec.Command("node", "--version").Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // startOIDCProvider runs bench/oidcprovider/server.js, pinned like
 // scopegate, with the same client credentials as scopegate's bench client.
 // UV_THREADPOOL_SIZE is left at libuv's default (JavaScript runs on one
@@ -52,7 +61,8 @@ func startOIDCProvider(ctx context.Context, dir string, pin bool) (*child, error
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "UV_THREADPOOL_SIZE=")
 	})
-	env = append(env, "BENCH_CLIENT_ID="+benchClient, "BENCH_CLIENT_SECRET="+benchSecret, "BENCH_SCOPE=photos.read")
+	env = append(env, "BENCH_CLIENT_ID="+benchClient, "BENCH_FLOW_CLIENT_ID="+benchFlowApp, "BENCH_REDIRECT_URI="+benchRedirect,
+		"BENCH_CLIENT_SECRET="+benchSecret, "BENCH_SCOPE=photos.read")
 	return startChildIn(ctx, pin, dir, env, "node", "server.js")
 }
 

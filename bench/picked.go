@@ -54,7 +54,7 @@ func pickedReport(ctx context.Context, bare *child, sg *scopegate, duration time
 	if err != nil {
 		return fmt.Errorf("scopegate: %w", err)
 	}
-	tok, err := codeFlowPick(client.Transport, ep, "picked.read", url.Values{"pick.photos": pickedIDs()})
+	tok, err := codeFlowPick(client.Transport, ep, "picked.read", nil, url.Values{"pick.photos": pickedIDs()})
 	if err != nil {
 		return fmt.Errorf("getting a token narrowed to %d photos: %w", pickedCount, err)
 	}
