@@ -43,6 +43,10 @@ var _ store.Store = (*DB)(nil)
 //     mode, and foreign keys are on for any future schema.
 const connParams = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate"
 
+// idleConns is how many connections stay open between calls: more than
+// the requests a small server runs at once.
+const idleConns = 32
+
 // Open opens (creating if needed) the SQLite database file at path and
 // brings its schema up to date. The path ":memory:" gives a private
 // in-memory database held by a single connection, for tests.
@@ -70,6 +74,13 @@ func OpenWith(ctx context.Context, path string, timeout time.Duration) (*DB, err
 		db.SetMaxOpenConns(1)
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
+	} else {
+		// database/sql keeps 2 idle connections by default: under
+		// concurrent requests most calls then opened a connection (the
+		// file, the parameters above, prepared statements) only to close
+		// it again. Idle ones are closed after a quiet while instead.
+		db.SetMaxIdleConns(idleConns)
+		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := migrate(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), db.Close())

@@ -28,7 +28,7 @@ func (s *Store) Grant(ctx context.Context, id string) (store.Grant, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	q := `SELECT ` + grantColumns + ` FROM grants WHERE id = ?`
-	g, err := scanGrant(s.db.QueryRowContext(ctx, s.d.rebind(q), id))
+	g, err := scanGrant(prepared{s: s}.QueryRow(ctx, s.d.rebind(q), id))
 	return g, s.readErr("reading grant", err)
 }
 
@@ -155,7 +155,7 @@ func (s *Store) TouchGrant(ctx context.Context, id string, at time.Time) error {
 	defer cancel()
 	const q = `UPDATE grants SET last_used_at = ?
 		WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`
-	_, err := s.db.ExecContext(ctx, s.d.rebind(q), toMicros(at), id, toMicros(at.Add(-store.GrantTouchInterval)))
+	_, err := prepared{s: s}.ExecContext(ctx, s.d.rebind(q), toMicros(at), id, toMicros(at.Add(-store.GrantTouchInterval)))
 	if err != nil {
 		return s.errorf("touching grant", err)
 	}

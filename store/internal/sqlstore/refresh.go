@@ -13,31 +13,26 @@ import (
 const refreshColumns = `id, grant_id, client_id, subject, scopes, authorization_details,
 	auth_time, created_at, expires_at, family_expires_at, rotated_at`
 
-// querier is what *sql.DB and *sql.Tx have in common.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // CreateRefreshToken stores t, or reports store.ErrConflict if its ID
 // exists.
 func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if err := s.insertRefresh(ctx, s.db, t); err != nil {
+	if err := s.insertRefresh(ctx, prepared{s: s}, t); err != nil {
 		return s.errorf("creating refresh token", err)
 	}
 	return nil
 }
 
-func (s *Store) insertRefresh(ctx context.Context, q querier, t store.RefreshToken) error {
+const refreshInsert = `INSERT INTO refresh_tokens (` + refreshColumns + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+func (s *Store) insertRefresh(ctx context.Context, q prepared, t store.RefreshToken) error {
 	scopes, err := encodeScopes(t.Scopes)
 	if err != nil {
 		return err
 	}
-	ins := `INSERT INTO refresh_tokens (` + refreshColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
-	res, err := q.ExecContext(ctx, s.d.rebind(ins), t.ID, t.GrantID, t.ClientID, t.Subject, scopes,
+	res, err := q.ExecContext(ctx, s.d.rebind(refreshInsert), t.ID, t.GrantID, t.ClientID, t.Subject, scopes,
 		nullBytes(t.AuthorizationDetails), toMicros(t.AuthTime), toMicros(t.CreatedAt),
 		toMicros(t.ExpiresAt), toMicros(t.FamilyExpiresAt), toNullMicros(t.RotatedAt))
 	if err != nil {
@@ -57,18 +52,19 @@ func (s *Store) insertRefresh(ctx context.Context, q querier, t store.RefreshTok
 func (s *Store) RefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	t, err := s.readRefresh(ctx, s.db, id)
+	t, err := s.readRefresh(ctx, prepared{s: s}, id)
 	return t, s.readErr("reading refresh token", err)
 }
 
-func (s *Store) readRefresh(ctx context.Context, q querier, id string) (store.RefreshToken, error) {
-	sel := `SELECT ` + refreshColumns + ` FROM refresh_tokens WHERE id = ?`
+const refreshSelect = `SELECT ` + refreshColumns + ` FROM refresh_tokens WHERE id = ?`
+
+func (s *Store) readRefresh(ctx context.Context, q prepared, id string) (store.RefreshToken, error) {
 	var t store.RefreshToken
 	var scopes string
 	var details []byte
 	var authTime, created, expires, family int64
 	var rotated sql.NullInt64
-	err := q.QueryRowContext(ctx, s.d.rebind(sel), id).Scan(&t.ID, &t.GrantID, &t.ClientID, &t.Subject,
+	err := q.QueryRow(ctx, s.d.rebind(refreshSelect), id).Scan(&t.ID, &t.GrantID, &t.ClientID, &t.Subject,
 		&scopes, &details, &authTime, &created, &expires, &family, &rotated)
 	if err != nil {
 		return store.RefreshToken{}, err
@@ -85,6 +81,10 @@ func (s *Store) readRefresh(ctx context.Context, q querier, id string) (store.Re
 	return t, nil
 }
 
+const refreshRotate = `UPDATE refresh_tokens SET rotated_at = ?
+	WHERE id = ? AND rotated_at IS NULL AND expires_at > ?
+		AND EXISTS (SELECT 1 FROM grants WHERE grants.id = refresh_tokens.grant_id AND grants.revoked_at IS NULL)`
+
 // RotateRefreshToken marks oldID rotated and stores next in one
 // transaction. The conditional UPDATE alone decides who wins: the database
 // lets exactly one writer move rotated_at from NULL, and only while the
@@ -96,6 +96,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	const op = "rotating refresh token"
+	s.warm(ctx, s.d.rebind(refreshRotate), s.d.rebind(refreshSelect), s.d.rebind(refreshInsert))
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
 		return s.errorf(op, err)
@@ -110,10 +111,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store
 			err = errors.Join(err, ignoreDone(tx.Rollback()))
 		}
 	}()
-	const upd = `UPDATE refresh_tokens SET rotated_at = ?
-		WHERE id = ? AND rotated_at IS NULL AND expires_at > ?
-			AND EXISTS (SELECT 1 FROM grants WHERE grants.id = refresh_tokens.grant_id AND grants.revoked_at IS NULL)`
-	res, err := tx.ExecContext(ctx, s.d.rebind(upd), toMicros(now), oldID, toMicros(now))
+	q := prepared{s: s, tx: tx}
+	res, err := q.ExecContext(ctx, s.d.rebind(refreshRotate), toMicros(now), oldID, toMicros(now))
 	if err != nil {
 		return s.errorf(op, err)
 	}
@@ -122,7 +121,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store
 		return s.errorf(op, err)
 	}
 	if won == 0 {
-		old, err := s.readRefresh(ctx, tx, oldID)
+		old, err := s.readRefresh(ctx, q, oldID)
 		switch {
 		case err == nil && !old.RotatedAt.IsZero():
 			return s.errorf(op, store.ErrConflict)
@@ -132,7 +131,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store
 			return s.errorf(op, err)
 		}
 	}
-	if err := s.insertRefresh(ctx, tx, next); err != nil {
+	if err := s.insertRefresh(ctx, q, next); err != nil {
 		return s.errorf(op+": storing its successor", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/scopegate/scopegate/store"
@@ -22,6 +23,8 @@ type Store struct {
 	// writeSem (capacity 1) queues this process's writers on hot paths
 	// when the dialect has OneWriter (see lockWrites).
 	writeSem chan struct{}
+	// stmts holds the statements prepared by query text (see prepare).
+	stmts sync.Map
 }
 
 // lockWrites makes a hot write path wait for the previous one of this
@@ -74,6 +77,7 @@ func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc)
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.closeStatements()
 	if err := s.db.Close(); err != nil {
 		return s.errorf("closing database", err)
 	}
