@@ -95,14 +95,17 @@ func (s *Server) RevokeGrant(ctx context.Context, id string) (bool, error) {
 	return live, nil
 }
 
-// touchGrant records that the client used the grant now. It runs after
-// the answer is decided and never fails the request: a lost touch only
-// makes the account page's "last used" a little older.
+// touchGrant records that the client used the grant now, at most once
+// per store.GrantTouchInterval from this process (touchMemo). It runs
+// after the answer is decided and never fails the request: a lost touch
+// only makes the account page's "last used" a little older.
 func (s *Server) touchGrant(ctx context.Context, id string) {
-	if id == "" {
+	now := s.now().UTC()
+	if id == "" || !s.touches.due(id, now) {
 		return
 	}
-	if err := s.store.TouchGrant(context.WithoutCancel(ctx), id, s.now().UTC()); err != nil {
+	if err := s.store.TouchGrant(context.WithoutCancel(ctx), id, now); err != nil {
+		s.touches.forget(id)
 		s.log.Warn("recording grant use failed", zap.Error(err))
 	}
 }

@@ -204,7 +204,8 @@ type Server struct {
 	clientsRL *spreadLimiter // addresses with failed client authentications per client
 	seen      *limiter       // code_challenge and nonce values already used
 
-	hashes *hashGate // bounds concurrent bcrypt comparisons
+	hashes  *hashGate  // bounds concurrent bcrypt comparisons
+	touches *touchMemo // grants whose use this process recorded lately
 	// bcryptCompare is bcrypt.CompareHashAndPassword; tests count calls.
 	bcryptCompare func(hash, password []byte) error
 
@@ -329,6 +330,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.clientRL = newLimiter(20, time.Minute, s.now)
 	s.clientsRL = newSpreadLimiter(5, time.Minute, s.now)
 	s.hashes = defaultHashGate()
+	s.touches = &touchMemo{}
 	s.bcryptCompare = bcrypt.CompareHashAndPassword
 	s.seen = newLimiter(1, pendingLifetime, s.now)
 	return s, nil
