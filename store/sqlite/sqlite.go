@@ -26,7 +26,8 @@ import (
 type DB struct {
 	*sqlstore.Store
 	path string
-	file os.FileInfo // the database file as opened; nil for ":memory:"
+	file os.FileInfo   // the database file as opened; nil for ":memory:"
+	ckpt *checkpointer // nil for ":memory:"
 }
 
 var _ store.Store = (*DB)(nil)
@@ -40,8 +41,12 @@ var _ store.Store = (*DB)(nil)
 //     transaction never has to upgrade a read lock, the case that SQLite
 //     answers with SQLITE_BUSY at once, without waiting for busy_timeout;
 //   - synchronous NORMAL is durable across crashes of the process in WAL
-//     mode, and foreign keys are on for any future schema.
-const connParams = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate"
+//     mode, and foreign keys are on for any future schema;
+//   - wal_autocheckpoint 10000 pages (40 MB) instead of 1000: checkpoints
+//     are the background checkpointer's job (checkpoint.go), and this is
+//     only its backstop.
+const connParams = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate" +
+	"&_pragma=wal_autocheckpoint(10000)"
 
 // idleConns is how many connections stay open between calls: more than
 // the requests a small server runs at once.
@@ -92,8 +97,17 @@ func OpenWith(ctx context.Context, path string, timeout time.Duration) (*DB, err
 		if d.file, err = os.Stat(path); err != nil {
 			return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), db.Close())
 		}
+		d.ckpt = startCheckpointer(db, checkpointEvery)
 	}
 	return d, nil
+}
+
+// Close stops the background checkpointer and closes the database.
+func (d *DB) Close() error {
+	if d.ckpt != nil {
+		d.ckpt.close()
+	}
+	return d.Store.Close()
 }
 
 // Heartbeat first checks that the file opened is still the one at the
