@@ -487,8 +487,23 @@ func members(b []byte, i int, c byte, depth int) (int, error) {
 			return 0, errSyntax
 		}
 		i, c = tok(b, i+1)
-		if i, err = skip(b, i, c, depth+1); err != nil {
-			return 0, err
+		// Strings and numbers, most values, are read here rather than
+		// through skip; the depth limit holds for them as it does there.
+		switch {
+		case depth >= maxDepth:
+			return 0, errDepth
+		case c == '"':
+			if i, _ = str(b, i); i < 0 {
+				return 0, errSyntax
+			}
+		case '0' <= c && c <= '9':
+			if i, err = number(b, i); err != nil {
+				return 0, err
+			}
+		default:
+			if i, err = skip(b, i, c, depth+1); err != nil {
+				return 0, err
+			}
 		}
 		if i, c = tok(b, i); c == '}' {
 			return i + 1, nil

@@ -274,3 +274,18 @@ func TestStrEveryPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterListDepth: values nested maxDepth deep are read, one level
+// more is refused, whatever the value.
+func TestFilterListDepth(t *testing.T) {
+	// The list is at depth 1, an item at 2, its members' values at 3.
+	for v, inner := range map[string]int{`"x"`: 0, `1`: 0, `true`: 0, `{}`: 0, `[]`: 0, `{"a":"x"}`: 1, `["x"]`: 1, `{"a":1}`: 1} {
+		for extra := maxDepth - 5; extra <= maxDepth-2; extra++ {
+			doc := `[{"id":"1","n":` + strings.Repeat(`{"a":`, extra) + v + strings.Repeat(`}`, extra) + `}]`
+			_, err := filterList(nil, []byte(doc), "", "id", heldSet("1"))
+			if want := 3+extra+inner <= maxDepth; (err == nil) != want || err != nil && err != errDepth {
+				t.Errorf("%s nested %d more: err %v; want accepted=%v", v, extra, err, want)
+			}
+		}
+	}
+}
