@@ -24,6 +24,7 @@ func main() {
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
 	rounds := flag.Int("rounds", 3, "gateway rounds: each runs the bare proxy and both gateway phases in turn; the median round is shown")
 	gateway := flag.Bool("gateway", true, "measure the gateway against the bare proxy; -gateway=false measures only the authorization servers")
+	authServer := flag.Bool("authserver", true, "measure the authorization servers; -authserver=false measures only the gateway against the bare proxy")
 	onlyReload := flag.Bool("reload", false, "measure only the gateway while its config is reloaded every second, against the same load without reloads")
 	onlyPicked := flag.Bool("picked", false, "measure only the picked-items routes (resource with a token narrowed to 200 ids, filter on a 1,000-item list) against the bare proxy")
 	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
@@ -57,7 +58,7 @@ func main() {
 	if *onlyReload || *onlyPicked {
 		op = ""
 	}
-	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload, *onlyPicked, *gateway); err != nil {
+	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload, *onlyPicked, *gateway, *authServer); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -92,7 +93,7 @@ func runBareProxy(upstream string) {
 
 // run measures binary; opDir, when not empty, is the oidc-provider
 // reference server to compare the token endpoint with.
-func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload, onlyPicked, gateway bool) error {
+func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload, onlyPicked, gateway, authServer bool) error {
 	// Ctrl-C or SIGTERM end the phases early and still stop the children
 	// and remove the temporary directory.
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -161,7 +162,7 @@ func run(binary string, duration time.Duration, conns, rounds int, pin bool, opD
 
 	fmt.Printf("scopegate load test on loopback: %d connections, %s per phase, GOMAXPROCS(load)=%d, servers pinned to one CPU: %v\n\n",
 		conns, duration, runtime.GOMAXPROCS(0), pin)
-	err = report(ctx, bare, sg, op, duration, conns, rounds, gateway)
+	err = report(ctx, bare, sg, op, duration, conns, rounds, gateway, authServer)
 	if sigCtx.Err() != nil {
 		return fmt.Errorf("interrupted")
 	}
