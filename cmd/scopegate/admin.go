@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,19 @@ func adminHandler(reg *prometheus.Registry, ready func(context.Context) (bool, r
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// The labelled series each request updates, resolved once: a lookup
+	// by label values hashes them and locks the vector on every request.
+	gateway, authserver series
+}
+
+// series is one component's duration histogram and its request counters,
+// by status code, each created on its first use so that /metrics lists
+// only the codes served.
+type series struct {
+	component string
+	requests  *prometheus.CounterVec
+	duration  prometheus.Observer
+	codes     [500]atomic.Pointer[prometheus.Counter] // status codes 100 to 599
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -60,7 +74,27 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"component"}),
 	}
 	reg.MustRegister(m.requests, m.duration)
+	for _, s := range []*series{&m.gateway, &m.authserver} {
+		s.requests = m.requests
+	}
+	m.gateway.component, m.authserver.component = "gateway", "authserver"
+	m.gateway.duration = m.duration.WithLabelValues("gateway")
+	m.authserver.duration = m.duration.WithLabelValues("authserver")
 	return m
+}
+
+// counter returns the request counter for status code.
+func (s *series) counter(code int) prometheus.Counter {
+	if code < 100 || code >= 100+len(s.codes) {
+		return s.requests.WithLabelValues(s.component, strconv.Itoa(code))
+	}
+	p := &s.codes[code-100]
+	if c := p.Load(); c != nil {
+		return *c
+	}
+	c := s.requests.WithLabelValues(s.component, strconv.Itoa(code))
+	p.Store(&c) // a racing store holds the same counter
+	return c
 }
 
 // instrument wraps the public handler. Labels are fixed strings and status
@@ -70,12 +104,12 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		component := "gateway"
+		s := &m.gateway
 		if oauthrule.IsAuthServerPath(r.URL.Path) {
-			component = "authserver"
+			s = &m.authserver
 		}
-		m.requests.WithLabelValues(component, strconv.Itoa(sw.status)).Inc()
-		m.duration.WithLabelValues(component).Observe(time.Since(start).Seconds())
+		s.counter(sw.status).Inc()
+		s.duration.Observe(time.Since(start).Seconds())
 	})
 }
 
