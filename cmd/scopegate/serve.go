@@ -47,6 +47,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer logger.Sync()
+	if setHeapFloor(os.LookupEnv) {
+		logger.Debug("garbage collection paced with a heap floor", zap.Int("floor_bytes", heapFloor))
+	}
 	for _, w := range f.Warnings() {
 		logger.Warn("config: "+w.Message, zap.String("at", w.Pos.String()))
 	}
