@@ -16,6 +16,9 @@ func TestHeapFloor(t *testing.T) {
 	if !setHeapFloor(func(string) (string, bool) { return "", false }) {
 		t.Fatal("setHeapFloor = false without GOGC or GOMEMLIMIT")
 	}
+	if len(ballast) != heapFloor {
+		t.Fatalf("ballast holds %d bytes; want %d", len(ballast), heapFloor)
+	}
 	// The collector's goal counts the floor as live heap, so it is at
 	// least twice the floor (GOGC=100) whatever else the tests hold.
 	runtime.GC()
