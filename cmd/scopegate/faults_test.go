@@ -183,7 +183,7 @@ func TestPostgresOutageFailsClosedAndRecovers(t *testing.T) {
 	}
 
 	const (
-		up = iota
+		up      = iota
 		cutting // between the two: nothing is judged
 		down
 		back
