@@ -165,9 +165,7 @@ func (d *demoBrowser) expect(what, want string) chromedp.Action[chromedp.Void] {
 // token does not allow, refused by the gateway with 403.
 func TestDemoInBrowser(t *testing.T) {
 	t.Parallel() // waits on Chromium or bcrypt; overlaps with the rest
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	skipSlowWalk(t)
 	d := startDemoBrowser(t)
 	bctx, shopURL, stdout, stderr := d.ctx, d.shopURL, d.stdout, d.stderr
 	for _, want := range []string{"alice", "alice-photos", "Ctrl-C"} {

@@ -19,9 +19,7 @@ import (
 // session is over too.
 func TestDemoSignInWithPhotoDrive(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	skipSlowWalk(t)
 	d := startDemoBrowser(t)
 	shot := func(name string) chromedp.Action[chromedp.Void] { return d.shot(t, "signin", name) }
 	err := chromedp.Do(d.ctx,

@@ -220,9 +220,7 @@ func federatedUserThroughGateway(t *testing.T, f *federation) {
 // the user back to the drive's account page under Company A's name for them.
 func TestFederatedSignInInBrowser(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	skipSlowWalk(t)
 	chromium := chromiumPath(t)
 	f := startFederation(t, "")
 	shots := os.Getenv("SCOPEGATE_SCREENSHOTS")

@@ -92,9 +92,7 @@ gateway:
 // session each lead back to the password form.
 func TestGalleryInBrowser(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	skipSlowWalk(t)
 	chromium := chromiumPath(t)
 	shots := os.Getenv("SCOPEGATE_SCREENSHOTS")
 	if shots == "" {
