@@ -12,8 +12,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/scopegate/scopegate/internal/benchdata"
 )
 
 // Issue 7's routes, measured like the gateway rows: the bare proxy and
@@ -22,21 +23,6 @@ import (
 // ratios are of each phase's median round.
 
 const pickedCount = 200
-
-// pickedList is the backend's answer at /picked: 1,000 photos, some
-// 230 KB of JSON, the list the filter route narrows to the picked ones.
-var pickedList = sync.OnceValue(func() []byte {
-	var b strings.Builder
-	b.WriteString(`{"photos":[`)
-	for i := range 1000 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":"%d","title":"Photo number %d","taken":"2024-05-%02dT10:00:00Z","width":4032,"height":3024,"camera":"Pixel 8","tags":["holiday","beach","family"],"album":"Summer %d","caption":"A picture with some words describing it at length"}`, i, i, i%28+1, i%7)
-	}
-	b.WriteString(`],"total":1000}`)
-	return []byte(b.String())
-})
 
 // pickedIDs are the photos ticked on the consent page, spread over the
 // list.
@@ -73,7 +59,7 @@ func pickedReport(ctx context.Context, bare *child, sg *scopegate, duration time
 			return fmt.Errorf("GET %s: %d items, %v; want %d: refusing to measure", c.url, n, err, c.want)
 		}
 	}
-	fmt.Printf("token: narrowed to %d photos, %d bytes; list: 1,000 photos, %d bytes of JSON\n\n", pickedCount, len(tok.access), len(pickedList()))
+	fmt.Printf("token: narrowed to %d photos, %d bytes; list: 1,000 photos, %d bytes of JSON\n\n", pickedCount, len(tok.access), len(benchdata.PhotoList()))
 
 	one := func(base, path string) func(w, n int) bool {
 		return func(w, n int) bool { return get(client, base+path, tok.access) }

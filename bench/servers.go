@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/scopegate/scopegate/internal/benchdata"
 )
 
 func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
@@ -33,10 +35,10 @@ func freeAddr() (string, error) {
 }
 
 // startBackend is the API both proxies forward to: a small JSON answer,
-// like a photo's metadata, and at /picked the list of pickedList.
+// like a photo's metadata, and at /picked the list of benchdata.PhotoList.
 func startBackend() (*httptest.Server, error) {
 	body := []byte(`{"id":"42","title":"Sunset over the bay","taken_at":"2026-08-01T19:12:00Z","width":4032,"height":3024}`)
-	list := pickedList()
+	list := benchdata.PhotoList()
 	length := strconv.Itoa(len(list))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

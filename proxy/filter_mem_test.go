@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+
+	"github.com/scopegate/scopegate/internal/benchdata"
 )
 
 // TestFilterMemoryBounded: filtering a 1,000-item list neither keeps
@@ -30,7 +32,7 @@ func TestFilterMemoryBounded(t *testing.T) {
 		}
 		n, _ := io.Copy(io.Discard, res.Body)
 		res.Body.Close()
-		if res.StatusCode != 200 || n >= int64(len(benchList()))/2 {
+		if res.StatusCode != 200 || n >= int64(len(benchdata.PhotoList()))/2 {
 			t.Fatalf("status %d, %d bytes; want 200 and the filtered list", res.StatusCode, n)
 		}
 	}
@@ -50,7 +52,7 @@ func TestFilterMemoryBounded(t *testing.T) {
 		get()
 	}
 	live1, total1 := heap()
-	list := uint64(len(benchList()))
+	list := uint64(len(benchdata.PhotoList()))
 	if perReq := (total1 - total0) / n; perReq > list/2 && !raceEnabled {
 		t.Errorf("%d bytes allocated per request (gateway, backend and client together); want well under the %d-byte list", perReq, list)
 	}

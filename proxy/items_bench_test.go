@@ -8,11 +8,10 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/scopegate/scopegate/internal/benchdata"
 	"github.com/scopegate/scopegate/proxy"
 	"github.com/scopegate/scopegate/token/tokentest"
 )
@@ -33,25 +32,12 @@ import (
 
 const pickedCount = 200
 
-var benchList = sync.OnceValue(func() []byte {
-	var b strings.Builder
-	b.WriteString(`{"photos":[`)
-	for i := range 1000 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":"%d","title":"Photo number %d","taken":"2024-05-%02dT10:00:00Z","width":4032,"height":3024,"camera":"Pixel 8","tags":["holiday","beach","family"],"album":"Summer %d","caption":"A picture with some words describing it at length"}`, i, i, i%28+1, i%7)
-	}
-	b.WriteString(`],"total":1000}`)
-	return []byte(b.String())
-})
-
 func benchListHandler(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/photos" {
 		benchHandler(w, r)
 		return
 	}
-	body := benchList()
+	body := benchdata.PhotoList()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.Write(body)

@@ -38,6 +38,7 @@ var allowed = map[string][]string{
 	"store/storetest":         {"store"},
 	"token/tokentest":         {"token"},
 	"internal/demo":           {},
+	"internal/benchdata":      {},
 	"internal/demo/photoapi":  {},
 	"internal/demo/printshop": {},
 }
