@@ -62,7 +62,15 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, req.RedirectURI, req.State, oe)
 		return
 	}
-	s.continueAuthorization(w, r, req, s.readSession(r))
+	// A store that cannot say whether the browser is signed in answers
+	// 503, rather than sending a signed-in user to a login that would
+	// fail the same way.
+	sess, err := s.readSessionStrict(r)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.continueAuthorization(w, r, req, sess)
 }
 
 // parseAuthorize checks an authorization request. A nil request means the

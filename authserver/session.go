@@ -125,32 +125,44 @@ func (s *Server) sessionCookieName() string {
 // at logout, it expired, or the store cannot say, which counts as signed
 // out (fail closed).
 func (s *Server) readSession(r *http.Request) *session {
+	sess, err := s.readSessionStrict(r)
+	if err != nil {
+		s.log.Warn("reading login session failed; treating the browser as signed out", zap.Error(err))
+		return nil
+	}
+	return sess
+}
+
+// readSessionStrict is readSession for callers that must not mistake a
+// store that cannot answer for a signed-out browser: it returns the
+// store's error (never store.ErrNotFound, which is simply no session).
+func (s *Server) readSessionStrict(r *http.Request) (*session, error) {
 	c, err := r.Cookie(s.sessionCookieName())
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	var sess session
 	if err := s.cookies.Decode(s.sessionCookieName(), c.Value, &sess); err != nil || sess.ID == "" {
-		return nil
+		return nil, nil
 	}
 	if sess.Username != "" {
 		// hmac.Equal(nil, nil) is true, so a missing user is checked apart.
 		want, ok := s.credentialFor(sess.Username)
 		if !ok || !hmac.Equal(sess.Credential, want) {
-			return nil
+			return nil, nil
 		}
 		rec, err := s.store.LoginSession(r.Context(), sessionRecordID(sess.ID), s.now())
-		if err != nil {
-			if !errors.Is(err, store.ErrNotFound) {
-				s.log.Warn("reading login session failed; treating the browser as signed out", zap.Error(err))
-			}
-			return nil
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return nil, nil
+		case err != nil:
+			return nil, err
 		}
 		if rec.Subject != sess.Username {
-			return nil
+			return nil, nil
 		}
 	}
-	return &sess
+	return &sess, nil
 }
 
 // sessionRecordID is the store key of a session: the hex SHA-256 of the
