@@ -214,18 +214,21 @@ func gatewayReport(ctx context.Context, client *http.Client, bare *child, sg *sc
 	return nil
 }
 
+// medianRound is phase i's median round, by requests per second.
+func medianRound(all [][]result, i int) result {
+	var rs []result
+	for _, round := range all {
+		rs = append(rs, round[i])
+	}
+	slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.perSecond(), b.perSecond()) })
+	return rs[len(rs)/2]
+}
+
 // printGatewayRounds prints each phase's median round (by requests per
 // second) against the bare proxy's median round, then every round's ratios
 // so that the spread is in plain sight.
 func printGatewayRounds(all [][]result) {
-	median := func(i int) result {
-		var rs []result
-		for _, round := range all {
-			rs = append(rs, round[i])
-		}
-		slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.perSecond(), b.perSecond()) })
-		return rs[len(rs)/2]
-	}
+	median := func(i int) result { return medianRound(all, i) }
 	bare := median(0)
 	printTable(fmt.Sprintf("Gateway (GET /photos/42, scope photos.read), median of %d rounds", len(all)), bare, bare, median(1), median(2))
 	for i, name := range []string{"1 token", "1000 tokens"} {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,14 +92,7 @@ func pickedReport(ctx context.Context, bare *child, sg *scopegate, duration time
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("stopped: %w", err)
 	}
-	median := func(i int) result {
-		var rs []result
-		for _, round := range all {
-			rs = append(rs, round[i])
-		}
-		slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.perSecond(), b.perSecond()) })
-		return rs[len(rs)/2]
-	}
+	median := func(i int) result { return medianRound(all, i) }
 	title := fmt.Sprintf("Picked items (issue 7), median of %d rounds", len(all))
 	printTable(title+": a token narrowed to 200 photos (target at least 0.95x)", median(0), median(0), median(1), median(2))
 	fmt.Println()
