@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"reflect"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/scopegate/scopegate/internal/benchdata"
 )
 
 func heldSet(ids ...string) map[string]struct{} {
@@ -163,19 +164,10 @@ func slicesContainsDeep(l []any, v any) bool {
 	return false
 }
 
-// BenchmarkFilterList filters the list of the gateway benchmarks (proxy
-// items_bench_test.go): 1,000 items, about 220 KB, 200 of them held.
+// BenchmarkFilterList filters the list of the gateway benchmarks and of
+// bench -picked: 1,000 items, about 230 KB, 200 of them held.
 func BenchmarkFilterList(b *testing.B) {
-	var sb strings.Builder
-	sb.WriteString(`{"photos":[`)
-	for i := range 1000 {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		fmt.Fprintf(&sb, `{"id":"%d","title":"Photo number %d","taken":"2024-05-%02dT10:00:00Z","width":4032,"height":3024,"camera":"Pixel 8","tags":["holiday","beach","family"],"album":"Summer %d","caption":"A picture with some words describing it at length"}`, i, i, i%28+1, i%7)
-	}
-	sb.WriteString(`],"total":1000}`)
-	in := []byte(sb.String())
+	in := benchdata.PhotoList()
 	held := heldSet()
 	for i := 0; i < 1000; i += 5 {
 		held[strconv.Itoa(i)] = struct{}{}
