@@ -12,7 +12,10 @@ import (
 // handleAccount lists the clients the signed-in user granted access to
 // (OAuth 2.1 §7.9: users can review and revoke grants).
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
-	sess := s.readSession(r)
+	sess, ok := s.pageSession(w, r)
+	if !ok {
+		return
+	}
 	if !sess.signedIn() {
 		http.Redirect(w, r, "/oauth2/login", http.StatusSeeOther)
 		return
@@ -60,7 +63,10 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
 		return
 	}
-	sess := s.readSession(r)
+	sess, ok := s.pageSession(w, r)
+	if !ok {
+		return
+	}
 	if !sess.signedIn() || !s.checkCSRF(sess, p.Get("csrf_token")) {
 		s.csrfFailed(w)
 		return

@@ -60,7 +60,10 @@ func (s *Server) pickRequests(g store.Grant) []itemRequest {
 
 // handlePickPage shows the form that changes what one app can see.
 func (s *Server) handlePickPage(w http.ResponseWriter, r *http.Request) {
-	sess := s.readSession(r)
+	sess, ok := s.pageSession(w, r)
+	if !ok {
+		return
+	}
 	if !sess.signedIn() {
 		http.Redirect(w, r, "/oauth2/login", http.StatusSeeOther)
 		return
@@ -107,7 +110,10 @@ func (s *Server) handlePick(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
 		return
 	}
-	sess := s.readSession(r)
+	sess, ok := s.pageSession(w, r)
+	if !ok {
+		return
+	}
 	if !sess.signedIn() || !s.checkCSRF(sess, p.Get("csrf_token")) {
 		s.csrfFailed(w)
 		return

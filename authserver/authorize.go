@@ -65,12 +65,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	// A store that cannot say whether the browser is signed in answers
 	// 503, rather than sending a signed-in user to a login that would
 	// fail the same way.
-	sess, err := s.readSessionStrict(r)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+	if sess, ok := s.pageSession(w, r); ok {
+		s.continueAuthorization(w, r, req, sess)
 	}
-	s.continueAuthorization(w, r, req, sess)
 }
 
 // parseAuthorize checks an authorization request. A nil request means the

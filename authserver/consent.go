@@ -27,7 +27,10 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 		s.expiredRequest(w)
 		return
 	}
-	sess := s.readSession(r)
+	sess, ok := s.pageSession(w, r)
+	if !ok {
+		return
+	}
 	if s.needsLogin(req, sess, true) {
 		s.redirectWithRequest(w, r, "/oauth2/login", req)
 		return
@@ -54,7 +57,10 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, http.StatusBadRequest, "Invalid request", "The form could not be read.")
 		return
 	}
-	sess := s.readSession(r)
+	sess, ok := s.pageSession(w, r)
+	if !ok {
+		return
+	}
 	if !s.checkCSRF(sess, p.Get("csrf_token")) || !sess.signedIn() {
 		s.csrfFailed(w)
 		return

@@ -133,6 +133,19 @@ func (s *Server) readSession(r *http.Request) *session {
 	return sess
 }
 
+// pageSession is readSessionStrict for the pages and endpoints that act on
+// a signed-in user: when the store cannot answer it writes the 503 (or
+// 500) page itself and returns false, so that a signed-in user is never
+// sent to sign in again by an outage.
+func (s *Server) pageSession(w http.ResponseWriter, r *http.Request) (*session, bool) {
+	sess, err := s.readSessionStrict(r)
+	if err != nil {
+		s.internalError(w, r, err)
+		return nil, false
+	}
+	return sess, true
+}
+
 // readSessionStrict is readSession for callers that must not mistake a
 // store that cannot answer for a signed-out browser: it returns the
 // store's error (never store.ErrNotFound, which is simply no session).

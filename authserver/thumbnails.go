@@ -37,7 +37,10 @@ var thumbnailTypes = map[string]bool{"image/png": true, "image/jpeg": true, "ima
 // thumbnail path called as the gateway would for that user, and it must
 // be a raster image within maxThumbnailBytes.
 func (s *Server) handleThumbnail(w http.ResponseWriter, r *http.Request) {
-	sess := s.readSession(r)
+	sess, ok := s.pageSession(w, r)
+	if !ok {
+		return
+	}
 	if !sess.signedIn() {
 		http.Error(w, "sign in first", http.StatusUnauthorized)
 		return

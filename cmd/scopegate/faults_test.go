@@ -251,6 +251,15 @@ func TestPostgresOutageFailsClosedAndRecovers(t *testing.T) {
 	if st := c.login(t, browser(c.callback), testPassword); st != http.StatusServiceUnavailable {
 		t.Errorf("sign-in with PostgreSQL away: %d, want 503", st)
 	}
+	// Nor can a signed-in user's page: 503, not a sign-in form.
+	if res, err := b.Get(c.issuer + "/oauth2/account"); err != nil {
+		t.Error(err)
+	} else {
+		res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("account page of a signed-in user with PostgreSQL away: %d, want 503", res.StatusCode)
+		}
+	}
 	time.Sleep(300 * time.Millisecond)
 	readyDown := ready()
 	phase.Store(back)
