@@ -24,6 +24,12 @@ func (s *Server) mintAccessToken(ctx context.Context, c token.Claims, now time.T
 	if err != nil {
 		return "", err
 	}
+	return s.signAccessToken(key, c, now)
+}
+
+// signAccessToken is mintAccessToken with the key given: it touches no
+// store.
+func (s *Server) signAccessToken(key *signingKey, c token.Claims, now time.Time) (string, error) {
 	c.Issuer, c.Audience = s.issuer, []string{s.audience}
 	c.Expiry, c.IssuedAt = now.Add(s.atTTL), now
 	payload, err := json.Marshal(c)

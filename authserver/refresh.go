@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/oauthrule"
@@ -75,6 +76,12 @@ func (s *Server) issueRefreshToken(ctx context.Context, ac store.AuthCode, now t
 // one token is, by the same rule, indistinguishable from a replay: the
 // store lets exactly one of them win, and the others revoke the grant.
 // There is no grace period, so no second live family can ever exist.
+//
+// The store reads and retires the token in one transaction and asks
+// successorOf for the next one meanwhile; the access token is signed
+// there, before the commit, so that a failure to sign (or a refusal)
+// leaves the presented token usable: a client never holds a retired token
+// without having received its successor.
 func (s *Server) refreshGrant(r *http.Request, c *client, p url.Values) (*tokenResponse, error) {
 	raw := p.Get("refresh_token")
 	if raw == "" {
@@ -82,77 +89,108 @@ func (s *Server) refreshGrant(r *http.Request, c *client, p url.Values) (*tokenR
 	}
 	ctx := r.Context()
 	now := s.now().UTC()
-	id := refreshTokenID(raw)
-	old, err := s.store.RefreshToken(ctx, id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, errBadRefresh()
-	case err != nil:
-		return nil, err
-	}
-	// RFC 6749 §6: the token is bound to the client it was issued to. A
-	// token presented by another client is refused without touching the
-	// grant: for a public client anyone can claim the client_id, so the
-	// presenter proves nothing and must not be able to revoke.
-	if old.ClientID != c.ID {
-		s.log.Warn("refresh token presented by another client",
-			zap.String("client_id", c.ID), zap.String("token_client_id", old.ClientID))
-		return nil, errBadRefresh()
-	}
-	if !old.RotatedAt.IsZero() {
-		return nil, s.refreshReused(r, old, "refresh token reused")
-	}
-	if !now.Before(old.ExpiresAt) {
-		return nil, errBadRefresh()
-	}
-	scopes, oe := s.refreshScopes(c, old.Scopes, p)
-	if oe != nil {
-		return nil, oe
-	}
-	// A user who is gone (removed from the config, or a federated user
-	// whose profile was deleted) gets no more tokens.
-	if _, ok, err := s.userProfile(ctx, old.Subject); err != nil {
-		return nil, err
-	} else if !ok {
-		return nil, errBadRefresh()
-	}
-	claims := token.Claims{ID: randomToken(32), Subject: old.Subject, ClientID: c.ID, Scopes: scopes, GrantID: old.GrantID}
-	if len(old.AuthorizationDetails) > 0 {
-		if err := json.Unmarshal(old.AuthorizationDetails, &claims.AuthorizationDetails); err != nil {
-			return nil, fmt.Errorf("authserver: refresh token %s: authorization details: %w", old.ID[:8], err)
-		}
-	}
-	// The access token is signed before the rotation is written, so that
-	// a failure to sign leaves the presented token usable: a client never
-	// holds a retired token without having received its successor.
-	at, err := s.mintAccessToken(ctx, claims, now)
+	// The signing key first: getting it may rotate keys through the
+	// store, which successorOf must not call.
+	key, err := s.keys.signer(ctx, jose.ES256)
 	if err != nil {
 		return nil, err
 	}
-	newRaw := randomToken(refreshTokenBytes)
-	// RFC 6749 §6: the new refresh token has the scope of the old one,
-	// whatever this request narrowed the access token to.
-	next := old
-	next.ID, next.CreatedAt, next.RotatedAt = refreshTokenID(newRaw), now, time.Time{}
-	next.ExpiresAt = minTime(now.Add(s.rtIdle), old.FamilyExpiresAt)
-	err = s.store.RotateRefreshToken(ctx, id, next, now)
+	next := refreshSuccessor{s: s, c: c, p: p, key: key, now: now}
+	old, err := s.store.RotateRefreshToken(ctx, refreshTokenID(raw), now, next.of)
 	switch {
+	case errors.Is(err, errRefreshOfAnotherClient) || errors.Is(err, store.ErrConflict) && old.ClientID != c.ID:
+		// RFC 6749 §6: the token is bound to the client it was issued to.
+		// A token presented by another client is refused without touching
+		// the grant: for a public client anyone can claim the client_id,
+		// so the presenter proves nothing and must not be able to revoke.
+		s.log.Warn("refresh token presented by another client",
+			zap.String("client_id", c.ID), zap.String("token_client_id", old.ClientID))
+		return nil, errBadRefresh()
 	case errors.Is(err, store.ErrConflict):
-		// Rotated since we read it: a concurrent refresh won, or a replay.
-		return nil, s.refreshReused(r, old, "refresh token reused (concurrent use)")
+		// Rotated before: a replay, or a concurrent refresh won.
+		return nil, s.refreshReused(r, old, "refresh token reused")
 	case errors.Is(err, store.ErrNotFound):
-		// Expired or its grant revoked since we read it.
+		// Unknown, expired, or its grant revoked.
 		return nil, errBadRefresh()
 	case err != nil:
 		return nil, err
 	}
+	// A federated user whose profile is gone from the store (checked here,
+	// after the commit, because successorOf may not read the store) loses
+	// the grant: the server no longer knows who it is.
+	if s.users[old.Subject] == nil {
+		if _, ok, err := s.userProfile(ctx, old.Subject); err != nil {
+			return nil, err
+		} else if !ok {
+			if err := s.revokeGrantAudited(r, old.GrantID, old.Subject, c.ID, "user unknown"); err != nil {
+				return nil, err
+			}
+			return nil, errBadRefresh()
+		}
+	}
 	s.touchGrant(ctx, old.GrantID)
 	s.audit(r, EventTokenRefreshed, old.Subject, c.ID, zap.String("grant_type", oauthrule.GrantRefreshToken),
-		zap.String("jti", claims.ID), zap.String("grant_id", old.GrantID), zap.Strings("scopes", scopes))
-	return &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
-		Scope: oauthrule.FormatScope(scopes), RefreshToken: newRaw,
+		zap.String("jti", next.claims.ID), zap.String("grant_id", old.GrantID), zap.Strings("scopes", next.claims.Scopes))
+	return &tokenResponse{AccessToken: next.accessToken, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
+		Scope: oauthrule.FormatScope(next.claims.Scopes), RefreshToken: next.raw,
 		// The pick, as in the code's token response (RFC 9396 §7).
-		AuthorizationDetails: encodeDetails(claims.AuthorizationDetails)}, nil
+		AuthorizationDetails: encodeDetails(next.claims.AuthorizationDetails)}, nil
+}
+
+// errRefreshOfAnotherClient is successorOf's refusal of a token issued to
+// another client.
+var errRefreshOfAnotherClient = errors.New("authserver: refresh token of another client")
+
+// refreshSuccessor makes the successor of a refresh token inside the
+// store's rotation, and keeps what the token response needs.
+type refreshSuccessor struct {
+	s   *Server
+	c   *client
+	p   url.Values
+	key *signingKey
+	now time.Time
+
+	claims      token.Claims // of the new access token
+	accessToken string
+	raw         string // the new refresh token, as the client gets it
+}
+
+// of checks that old may be refreshed by this request, signs the access
+// token and returns the refresh token that succeeds old. It runs inside
+// the store's transaction, so it touches no store: the user is checked
+// against the config (and against the provider list for federated users,
+// whose stored profile refreshGrant checks after the commit).
+func (n *refreshSuccessor) of(old store.RefreshToken) (store.RefreshToken, error) {
+	s, c := n.s, n.c
+	if old.ClientID != c.ID {
+		return store.RefreshToken{}, errRefreshOfAnotherClient
+	}
+	scopes, oe := s.refreshScopes(c, old.Scopes, n.p)
+	if oe != nil {
+		return store.RefreshToken{}, oe
+	}
+	// A user who is gone (removed from the config, or a federated user
+	// whose provider is) gets no more tokens.
+	if s.users[old.Subject] == nil && s.federatedProvider(old.Subject) == nil {
+		return store.RefreshToken{}, errBadRefresh()
+	}
+	n.claims = token.Claims{ID: randomToken(32), Subject: old.Subject, ClientID: c.ID, Scopes: scopes, GrantID: old.GrantID}
+	if len(old.AuthorizationDetails) > 0 {
+		if err := json.Unmarshal(old.AuthorizationDetails, &n.claims.AuthorizationDetails); err != nil {
+			return store.RefreshToken{}, fmt.Errorf("authserver: refresh token %s: authorization details: %w", old.ID[:8], err)
+		}
+	}
+	var err error
+	if n.accessToken, err = s.signAccessToken(n.key, n.claims, n.now); err != nil {
+		return store.RefreshToken{}, err
+	}
+	n.raw = randomToken(refreshTokenBytes)
+	// RFC 6749 §6: the new refresh token has the scope of the old one,
+	// whatever this request narrowed the access token to.
+	next := old
+	next.ID, next.CreatedAt, next.RotatedAt = refreshTokenID(n.raw), n.now, time.Time{}
+	next.ExpiresAt = minTime(n.now.Add(s.rtIdle), old.FamilyExpiresAt)
+	return next, nil
 }
 
 // refreshScopes returns the scopes of a refreshed access token: those

@@ -257,15 +257,24 @@ type Store interface {
 	// RefreshToken returns the refresh token with the given ID, rotated or
 	// not, expired or not, or ErrNotFound.
 	RefreshToken(ctx context.Context, id string) (RefreshToken, error)
-	// RotateRefreshToken uses the refresh token oldID at now and stores
-	// next, its successor, in one transaction: either both happen or
-	// neither. One conditional write decides, so that exactly one of any
-	// number of concurrent callers (also on other instances) succeeds. The
-	// old token must be unrotated, unexpired at now and its grant live;
-	// otherwise nothing changes and the error is ErrConflict when it was
-	// rotated before (a reuse, or a lost race; the stored token tells when)
-	// and ErrNotFound when it is unknown, expired or its grant is not live.
-	RotateRefreshToken(ctx context.Context, oldID string, next RefreshToken, now time.Time) error
+	// RotateRefreshToken uses the refresh token oldID at now. In one
+	// transaction it marks the token rotated, passes it (as it was) to
+	// successor and stores the token successor returns: either all of it
+	// happens or none of it does. One conditional write decides, so that
+	// exactly one of any number of concurrent callers (also on other
+	// instances) gets as far as successor. The token must be unrotated,
+	// unexpired at now and its grant live; otherwise successor is not
+	// called, nothing changes and the error is ErrConflict when it was
+	// rotated before (a reuse or a lost race: the stored token is returned,
+	// so that the caller can tell whose it is) and ErrNotFound when it is
+	// unknown, expired or its grant is not live. An error from successor
+	// undoes the rotation and is returned as is, with the token.
+	//
+	// The read and the write are one call because a refresh grant is
+	// mostly store round trips. successor runs while the transaction holds
+	// the write lock: it must be quick and must not call the store.
+	RotateRefreshToken(ctx context.Context, oldID string, now time.Time,
+		successor func(old RefreshToken) (RefreshToken, error)) (RefreshToken, error)
 
 	// SaveFederatedUser creates or replaces the profile of u.Subject. Replacing
 	// keeps the stored CreatedAt and takes everything else from u.

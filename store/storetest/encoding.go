@@ -105,7 +105,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		{"TouchGrant", func() error { return s.TouchGrant(ctx, "g", base) }},
 		{"CreateRefreshToken", func() error { return s.CreateRefreshToken(ctx, newRefresh("r", "g")) }},
 		{"RefreshToken", func() error { _, err := s.RefreshToken(ctx, "r"); return err }},
-		{"RotateRefreshToken", func() error { return s.RotateRefreshToken(ctx, "r", newRefresh("r2", "g"), base) }},
+		{"RotateRefreshToken", func() error { return rotate(ctx, s, "r", newRefresh("r2", "g"), base) }},
 		{"DeleteExpired", func() error { _, err := s.DeleteExpired(ctx, base); return err }},
 		{"RevokeToken", func() error {
 			return s.RevokeToken(ctx, store.Revocation{TokenID: "t", RevokedAt: base, ExpiresAt: base})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +48,12 @@ func checkRefresh(t *testing.T, what string, got, want store.RefreshToken) {
 	checkOptionalTime(t, what+".RotatedAt", got.RotatedAt, want.RotatedAt)
 }
 
+// rotate uses the token oldID at now with a successor that returns next.
+func rotate(ctx context.Context, s store.Store, oldID string, next store.RefreshToken, now time.Time) error {
+	_, err := s.RotateRefreshToken(ctx, oldID, now, func(store.RefreshToken) (store.RefreshToken, error) { return next, nil })
+	return err
+}
+
 func testRefreshRotate(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	rt := refreshFixture(t, s)
@@ -62,9 +69,22 @@ func testRefreshRotate(t *testing.T, s store.Store) {
 	at := base.Add(10 * time.Minute)
 	next := newRefresh("rt2", "g1")
 	next.CreatedAt, next.ExpiresAt = at, at.Add(time.Hour)
-	if err := s.RotateRefreshToken(ctx, "rt1", next, at); err != nil {
+	var given store.RefreshToken
+	calls := 0
+	old, err := s.RotateRefreshToken(ctx, "rt1", at, func(old store.RefreshToken) (store.RefreshToken, error) {
+		given, calls = old, calls+1
+		return next, nil
+	})
+	if err != nil {
 		t.Fatalf("RotateRefreshToken: %v", err)
 	}
+	// successor is told the token as stored before this use, and so is
+	// the caller.
+	if calls != 1 {
+		t.Errorf("successor called %d times; want once", calls)
+	}
+	checkRefresh(t, "token given to successor", given, rt)
+	checkRefresh(t, "token RotateRefreshToken returned", old, rt)
 	got, err = s.RefreshToken(ctx, "rt1")
 	if err != nil {
 		t.Fatalf("RefreshToken(rt1) after rotating: %v", err)
@@ -78,17 +98,24 @@ func testRefreshRotate(t *testing.T, s store.Store) {
 	}
 	checkRefresh(t, "successor", got, next)
 
-	// The rotated token presented again: a reuse, and nothing stored.
-	if err := s.RotateRefreshToken(ctx, "rt1", newRefresh("rt3", "g1"), at.Add(time.Second)); !errors.Is(err, store.ErrConflict) {
+	// The rotated token presented again: a reuse, successor not asked,
+	// nothing stored, and the stored token returned so that the caller
+	// can tell whose it is.
+	old, err = s.RotateRefreshToken(ctx, "rt1", at.Add(time.Second), func(store.RefreshToken) (store.RefreshToken, error) {
+		t.Error("successor called for a rotated token")
+		return newRefresh("rt3", "g1"), nil
+	})
+	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("rotating a rotated token = %v; want ErrConflict", err)
 	}
+	checkRefresh(t, "rotated token returned with ErrConflict", old, want)
 	if _, err := s.RefreshToken(ctx, "rt3"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the successor of a reused token was stored: %v", err)
 	}
-	if err := s.RotateRefreshToken(ctx, "rt2", newRefresh("rt3", "g1"), at.Add(time.Second)); err != nil {
+	if err := rotate(ctx, s, "rt2", newRefresh("rt3", "g1"), at.Add(time.Second)); err != nil {
 		t.Errorf("rotating the successor = %v; want nil", err)
 	}
-	if err := s.RotateRefreshToken(ctx, "unknown", newRefresh("rt4", "g1"), at); !errors.Is(err, store.ErrNotFound) {
+	if err := rotate(ctx, s, "unknown", newRefresh("rt4", "g1"), at); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("rotating an unknown token = %v; want ErrNotFound", err)
 	}
 	if _, err := s.RefreshToken(ctx, "unknown"); !errors.Is(err, store.ErrNotFound) {
@@ -101,7 +128,7 @@ func testRefreshRotate(t *testing.T, s store.Store) {
 func testRefreshExpiredOrGrantGone(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	rt := refreshFixture(t, s)
-	if err := s.RotateRefreshToken(ctx, rt.ID, newRefresh("rt2", "g1"), rt.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
+	if err := rotate(ctx, s, rt.ID, newRefresh("rt2", "g1"), rt.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("rotating at ExpiresAt = %v; want ErrNotFound", err)
 	}
 	other := newRefresh("rt-other", "g1")
@@ -111,12 +138,12 @@ func testRefreshExpiredOrGrantGone(t *testing.T, s store.Store) {
 	if _, err := s.RevokeGrant(ctx, "g1", base); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RotateRefreshToken(ctx, other.ID, newRefresh("rt3", "g1"), base.Add(time.Second)); !errors.Is(err, store.ErrNotFound) {
+	if err := rotate(ctx, s, other.ID, newRefresh("rt3", "g1"), base.Add(time.Second)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("rotating a token of a revoked grant = %v; want ErrNotFound", err)
 	}
 	// Granted again under a new ID: the old grant's tokens stay dead.
 	mustSaveGrant(t, s, newGrant("g2", "alice", "photo-printer", "photos.read"), nil)
-	if err := s.RotateRefreshToken(ctx, other.ID, newRefresh("rt3", "g1"), base.Add(time.Second)); !errors.Is(err, store.ErrNotFound) {
+	if err := rotate(ctx, s, other.ID, newRefresh("rt3", "g1"), base.Add(time.Second)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("rotating a token of a replaced grant = %v; want ErrNotFound", err)
 	}
 	if got, err := s.RefreshToken(ctx, other.ID); err != nil || !got.RotatedAt.IsZero() {
@@ -132,18 +159,27 @@ func testRefreshExpiredOrGrantGone(t *testing.T, s store.Store) {
 }
 
 // testRefreshConcurrentRotate: of many concurrent uses of one token,
-// exactly one rotates it and stores its successor.
+// exactly one gets as far as successor, rotates it and stores its
+// successor.
 func testRefreshConcurrentRotate(t *testing.T, s store.Store) {
 	const callers = 16
 	refreshFixture(t, s)
 	var wg sync.WaitGroup
+	var asked atomic.Int32
 	errs := make([]error, callers)
 	for i := range callers {
 		wg.Go(func() {
-			errs[i] = s.RotateRefreshToken(context.Background(), "rt1", newRefresh(fmt.Sprintf("next-%d", i), "g1"), base.Add(time.Second))
+			_, errs[i] = s.RotateRefreshToken(context.Background(), "rt1", base.Add(time.Second),
+				func(store.RefreshToken) (store.RefreshToken, error) {
+					asked.Add(1)
+					return newRefresh(fmt.Sprintf("next-%d", i), "g1"), nil
+				})
 		})
 	}
 	wg.Wait()
+	if n := asked.Load(); n != 1 {
+		t.Errorf("successor called %d times; want once", n)
+	}
 	winners := 0
 	for i, err := range errs {
 		_, stored := s.RefreshToken(context.Background(), fmt.Sprintf("next-%d", i))
@@ -167,8 +203,9 @@ func testRefreshConcurrentRotate(t *testing.T, s store.Store) {
 }
 
 // testRefreshCrashBetween: a rotation that fails after marking the old
-// token, here because its successor cannot be stored, leaves nothing
-// half-applied: the old token is still unused and still works.
+// token, because its successor cannot be stored or because successor
+// gives up, leaves nothing half-applied: the old token is still unused and
+// still works.
 func testRefreshCrashBetween(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	rt := refreshFixture(t, s)
@@ -176,14 +213,25 @@ func testRefreshCrashBetween(t *testing.T, s store.Store) {
 	if err := s.CreateRefreshToken(ctx, taken); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RotateRefreshToken(ctx, rt.ID, taken, base.Add(time.Second)); err == nil {
+	if err := rotate(ctx, s, rt.ID, taken, base.Add(time.Second)); err == nil {
 		t.Fatal("rotating into an ID that exists succeeded")
 	}
 	got, err := s.RefreshToken(ctx, rt.ID)
 	if err != nil || !got.RotatedAt.IsZero() {
 		t.Fatalf("old token after a failed rotation = %+v, %v; want it unrotated", got, err)
 	}
-	if err := s.RotateRefreshToken(ctx, rt.ID, newRefresh("rt2", "g1"), base.Add(2*time.Second)); err != nil {
+	giveUp := errors.New("the access token could not be signed")
+	old, err := s.RotateRefreshToken(ctx, rt.ID, base.Add(time.Second), func(store.RefreshToken) (store.RefreshToken, error) {
+		return store.RefreshToken{}, giveUp
+	})
+	if !errors.Is(err, giveUp) {
+		t.Errorf("RotateRefreshToken with a failing successor = %v; want its error", err)
+	}
+	checkRefresh(t, "token returned with successor's error", old, rt)
+	if got, err := s.RefreshToken(ctx, rt.ID); err != nil || !got.RotatedAt.IsZero() {
+		t.Fatalf("old token after successor failed = %+v, %v; want it unrotated", got, err)
+	}
+	if err := rotate(ctx, s, rt.ID, newRefresh("rt2", "g1"), base.Add(2*time.Second)); err != nil {
 		t.Errorf("rotating after the failed attempt = %v; want nil", err)
 	}
 }

@@ -59,12 +59,17 @@ func (s *Store) RefreshToken(ctx context.Context, id string) (store.RefreshToken
 const refreshSelect = `SELECT ` + refreshColumns + ` FROM refresh_tokens WHERE id = ?`
 
 func (s *Store) readRefresh(ctx context.Context, q prepared, id string) (store.RefreshToken, error) {
+	return scanRefresh(id, q.QueryRow(ctx, s.d.rebind(refreshSelect), id))
+}
+
+// scanRefresh reads one row of refreshColumns.
+func scanRefresh(id string, row scanner) (store.RefreshToken, error) {
 	var t store.RefreshToken
 	var scopes string
 	var details []byte
 	var authTime, created, expires, family int64
 	var rotated sql.NullInt64
-	err := q.QueryRow(ctx, s.d.rebind(refreshSelect), id).Scan(&t.ID, &t.GrantID, &t.ClientID, &t.Subject,
+	err := row.Scan(&t.ID, &t.GrantID, &t.ClientID, &t.Subject,
 		&scopes, &details, &authTime, &created, &expires, &family, &rotated)
 	if err != nil {
 		return store.RefreshToken{}, err
@@ -81,30 +86,40 @@ func (s *Store) readRefresh(ctx context.Context, q prepared, id string) (store.R
 	return t, nil
 }
 
+// refreshRotate marks a usable token rotated and returns it. RETURNING
+// shows the row as updated, so rotated_at is left out: the caller knows
+// it was NULL.
 const refreshRotate = `UPDATE refresh_tokens SET rotated_at = ?
 	WHERE id = ? AND rotated_at IS NULL AND expires_at > ?
-		AND EXISTS (SELECT 1 FROM grants WHERE grants.id = refresh_tokens.grant_id AND grants.revoked_at IS NULL)`
+		AND EXISTS (SELECT 1 FROM grants WHERE grants.id = refresh_tokens.grant_id AND grants.revoked_at IS NULL)
+	RETURNING ` + refreshColumnsButRotated + `, NULL`
 
-// RotateRefreshToken marks oldID rotated and stores next in one
-// transaction. The conditional UPDATE alone decides who wins: the database
-// lets exactly one writer move rotated_at from NULL, and only while the
-// grant is live, so a revocation committed first also makes it change
-// nothing. The successor is inserted before the commit: a failure there
-// (or a crash) rolls the rotation back, so the old token still works and
-// no token exists that the store does not know.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) (err error) {
+const refreshColumnsButRotated = `id, grant_id, client_id, subject, scopes, authorization_details,
+	auth_time, created_at, expires_at, family_expires_at`
+
+// RotateRefreshToken marks oldID rotated, asks successor for the next
+// token and stores it, in one transaction. The conditional UPDATE alone
+// decides who wins: the database lets exactly one writer move rotated_at
+// from NULL, and only while the grant is live, so a revocation committed
+// first also makes it change nothing. The same statement returns the
+// token, so a refresh reads nothing else. The successor is inserted
+// before the commit: a failure there (or a crash, or an error from
+// successor) rolls the rotation back, so the old token still works and no
+// token exists that the store does not know.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.Time,
+	successor func(old store.RefreshToken) (store.RefreshToken, error)) (old store.RefreshToken, err error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	const op = "rotating refresh token"
 	s.warm(ctx, s.d.rebind(refreshRotate), s.d.rebind(refreshSelect), s.d.rebind(refreshInsert))
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
-		return s.errorf(op, err)
+		return old, s.errorf(op, err)
 	}
 	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return s.errorf(op, err)
+		return old, s.errorf(op, err)
 	}
 	defer func() {
 		if err != nil {
@@ -112,30 +127,31 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store
 		}
 	}()
 	q := prepared{s: s, tx: tx}
-	res, err := q.ExecContext(ctx, s.d.rebind(refreshRotate), toMicros(now), oldID, toMicros(now))
-	if err != nil {
-		return s.errorf(op, err)
-	}
-	won, err := res.RowsAffected()
-	if err != nil {
-		return s.errorf(op, err)
-	}
-	if won == 0 {
-		old, err := s.readRefresh(ctx, q, oldID)
+	old, err = scanRefresh(oldID, q.QueryRow(ctx, s.d.rebind(refreshRotate), toMicros(now), oldID, toMicros(now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		// Nothing rotated: say why, from the row as it stands.
+		old, err = s.readRefresh(ctx, q, oldID)
 		switch {
 		case err == nil && !old.RotatedAt.IsZero():
-			return s.errorf(op, store.ErrConflict)
+			return old, s.errorf(op, store.ErrConflict)
 		case err == nil || errors.Is(err, sql.ErrNoRows):
-			return s.errorf(op, store.ErrNotFound)
+			return store.RefreshToken{}, s.errorf(op, store.ErrNotFound)
 		default:
-			return s.errorf(op, err)
+			return store.RefreshToken{}, s.errorf(op, err)
 		}
 	}
+	if err != nil {
+		return store.RefreshToken{}, s.errorf(op, err)
+	}
+	next, err := successor(old)
+	if err != nil {
+		return old, err
+	}
 	if err := s.insertRefresh(ctx, q, next); err != nil {
-		return s.errorf(op+": storing its successor", err)
+		return old, s.errorf(op+": storing its successor", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return s.errorf(op+": committing", err)
+		return old, s.errorf(op+": committing", err)
 	}
-	return nil
+	return old, nil
 }
