@@ -50,8 +50,8 @@ type signingKey struct {
 	id       string
 	alg      jose.SignatureAlgorithm
 	expires  time.Time
-	atSigner jose.Signer // typ at+jwt; ES256 keys only
-	idSigner jose.Signer // typ JWT
+	atSigner *compactSigner // typ at+jwt; ES256 keys only
+	idSigner *compactSigner // typ JWT
 }
 
 // publicKey is a published key with the one algorithm it may verify.
@@ -212,11 +212,7 @@ func parseSigningKey(sk store.SigningKey) (*signingKey, crypto.PublicKey, error)
 	default:
 		return nil, nil, fmt.Errorf("authserver: signing key %s has an unsupported type", sk.ID)
 	}
-	jk := jose.JSONWebKey{Key: anyKey, KeyID: sk.ID}
-	newSigner := func(typ string) (jose.Signer, error) {
-		return jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jk},
-			(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
-	}
+	newSigner := func(typ string) (*compactSigner, error) { return newCompactSigner(alg, anyKey, sk.ID, typ) }
 	key := &signingKey{id: sk.ID, alg: alg, expires: sk.ExpiresAt}
 	if alg == jose.ES256 {
 		if key.atSigner, err = newSigner(token.HeaderType); err != nil {

@@ -36,7 +36,7 @@ func (s *Server) signAccessToken(key *signingKey, c token.Claims, now time.Time)
 	if err != nil {
 		return "", fmt.Errorf("authserver: encoding claims: %w", err)
 	}
-	return sign(key.atSigner, payload)
+	return key.atSigner.sign(payload)
 }
 
 // idClaims are the claims of an OpenID Connect ID token (OIDC Core §2,
@@ -85,7 +85,7 @@ func (s *Server) mintIDToken(ctx context.Context, c *client, code store.AuthCode
 	if err != nil {
 		return "", fmt.Errorf("authserver: encoding id token: %w", err)
 	}
-	return sign(key.idSigner, payload)
+	return key.idSigner.sign(payload)
 }
 
 // releasedClaims returns the profile claims of subject that scopes
@@ -140,14 +140,4 @@ func (s *Server) authMethods(subject string) []string {
 		return []string{"fed"}
 	}
 	return nil
-}
-
-func sign(signer interface {
-	Sign([]byte) (*jose.JSONWebSignature, error)
-}, payload []byte) (string, error) {
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("authserver: signing: %w", err)
-	}
-	return jws.CompactSerialize()
 }
