@@ -101,11 +101,8 @@ func pickedReport(ctx context.Context, bare *child, sg *scopegate, duration time
 		name      string
 		base, row int
 	}{{"plain route", 0, 1}, {"resource route", 0, 2}, {"filter route", 3, 4}} {
-		var rs []string
-		for _, round := range all {
-			rs = append(rs, fmt.Sprintf("%.2fx", round[c.row].perSecond()/round[c.base].perSecond()))
-		}
-		fmt.Printf("  gateway/bare in each round, %s: %s\n", c.name, strings.Join(rs, " "))
+		each, median := roundRatios(all, c.base, c.row)
+		fmt.Printf("  gateway/bare in each round, %s: %s (median %.2fx)\n", c.name, each, median)
 	}
 	// Filtering reads each list whole (up to 8 MiB) into pooled buffers:
 	// memory grows with concurrent lists, not with requests served.
