@@ -46,7 +46,7 @@ func TestCompactSigner(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{c.alg})
+				jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{c.alg})
 				if err != nil {
 					t.Fatalf("parsing %s: %v", tok, err)
 				}

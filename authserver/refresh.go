@@ -78,7 +78,7 @@ func (s *Server) issueRefreshToken(ctx context.Context, ac store.AuthCode, now t
 // There is no grace period, so no second live family can ever exist.
 //
 // The store reads and retires the token in one transaction and asks
-// successorOf for the next one meanwhile; the access token is signed
+// refreshSuccessor.of for the next one meanwhile; the access token is signed
 // there, before the commit, so that a failure to sign (or a refusal)
 // leaves the presented token usable: a client never holds a retired token
 // without having received its successor.
@@ -90,7 +90,7 @@ func (s *Server) refreshGrant(r *http.Request, c *client, p url.Values) (*tokenR
 	ctx := r.Context()
 	now := s.now().UTC()
 	// The signing key first: getting it may rotate keys through the
-	// store, which successorOf must not call.
+	// store, which refreshSuccessor.of must not call.
 	key, err := s.keys.signer(ctx, jose.ES256)
 	if err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func (s *Server) refreshGrant(r *http.Request, c *client, p url.Values) (*tokenR
 		return nil, err
 	}
 	// A federated user whose profile is gone from the store (checked here,
-	// after the commit, because successorOf may not read the store) loses
+	// after the commit, because refreshSuccessor.of may not read the store) loses
 	// the grant: the server no longer knows who it is.
 	if s.users[old.Subject] == nil {
 		if _, ok, err := s.userProfile(ctx, old.Subject); err != nil {
@@ -137,7 +137,7 @@ func (s *Server) refreshGrant(r *http.Request, c *client, p url.Values) (*tokenR
 		AuthorizationDetails: encodeDetails(next.claims.AuthorizationDetails)}, nil
 }
 
-// errRefreshOfAnotherClient is successorOf's refusal of a token issued to
+// errRefreshOfAnotherClient is refreshSuccessor.of's refusal of a token issued to
 // another client.
 var errRefreshOfAnotherClient = errors.New("authserver: refresh token of another client")
 
