@@ -272,7 +272,10 @@ type Store interface {
 	//
 	// The read and the write are one call because a refresh grant is
 	// mostly store round trips. successor runs while the transaction holds
-	// the write lock: it must be quick and must not call the store.
+	// the write lock: it must be quick and must not call the store. It may
+	// run on another goroutine, and the transaction may hold other
+	// callers' rotations too (a group commit); a panic in successor is
+	// the caller's panic.
 	RotateRefreshToken(ctx context.Context, oldID string, now time.Time,
 		successor func(old RefreshToken) (RefreshToken, error)) (RefreshToken, error)
 

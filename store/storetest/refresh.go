@@ -235,3 +235,102 @@ func testRefreshCrashBetween(t *testing.T, s store.Store) {
 		t.Errorf("rotating after the failed attempt = %v; want nil", err)
 	}
 }
+
+// testRefreshConcurrentIndependent: concurrent rotations of different
+// tokens, some of which fail, each get their own outcome, whether or not
+// the backend runs them in one transaction: a failure undoes only its
+// own rotation.
+func testRefreshConcurrentIndependent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const callers = 24
+	mustSaveGrant(t, s, newGrant("g1", "alice", "photo-printer", "openid", "offline_access", "photos.read"), nil)
+	for i := range callers {
+		if err := s.CreateRefreshToken(ctx, newRefresh(fmt.Sprintf("rt-%d", i), "g1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateRefreshToken(ctx, newRefresh("taken", "g1")); err != nil {
+		t.Fatal(err)
+	}
+	giveUp := errors.New("the access token could not be signed")
+	// Caller i: 0 gives up in successor, 1 collides with an existing ID,
+	// 2 presents an unknown token, 3 succeeds.
+	errs := make([]error, callers)
+	olds := make([]store.RefreshToken, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			id := fmt.Sprintf("rt-%d", i)
+			if i%4 == 2 {
+				id = fmt.Sprintf("unknown-%d", i)
+			}
+			olds[i], errs[i] = s.RotateRefreshToken(ctx, id, base.Add(time.Second),
+				func(store.RefreshToken) (store.RefreshToken, error) {
+					switch i % 4 {
+					case 0:
+						return store.RefreshToken{}, giveUp
+					case 1:
+						return newRefresh("taken", "g1"), nil
+					}
+					return newRefresh(fmt.Sprintf("next-%d", i), "g1"), nil
+				})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		id := fmt.Sprintf("rt-%d", i)
+		cur, readErr := s.RefreshToken(ctx, id)
+		_, nextErr := s.RefreshToken(ctx, fmt.Sprintf("next-%d", i))
+		switch i % 4 {
+		case 0, 1:
+			if err == nil || (i%4 == 0) != errors.Is(err, giveUp) {
+				t.Errorf("caller %d: %v; want %v", i, err, []string{"its successor's error", "an error storing the successor"}[i%4])
+			}
+			if olds[i].ID != id {
+				t.Errorf("caller %d got token %q with its error; want %q", i, olds[i].ID, id)
+			}
+			if readErr != nil || !cur.RotatedAt.IsZero() {
+				t.Errorf("token %d after a failed rotation = %+v, %v; want it unrotated", i, cur, readErr)
+			}
+		case 2:
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("caller %d with an unknown token: %v; want ErrNotFound", i, err)
+			}
+		case 3:
+			if err != nil {
+				t.Errorf("caller %d: %v; want success", i, err)
+			}
+			if readErr != nil || !cur.RotatedAt.Equal(stored(base.Add(time.Second))) {
+				t.Errorf("token %d after its rotation = %+v, %v; want rotated", i, cur, readErr)
+			}
+			if nextErr != nil {
+				t.Errorf("successor of %d not stored: %v", i, nextErr)
+			}
+		}
+	}
+	// The failed ones are still usable.
+	if err := rotate(ctx, s, "rt-0", newRefresh("again-0", "g1"), base.Add(2*time.Second)); err != nil {
+		t.Errorf("rotating rt-0 after its failed attempt = %v; want nil", err)
+	}
+}
+
+// testRefreshSuccessorPanics: a successor that panics makes its caller
+// panic, with the value it panicked with, and undoes its rotation; the
+// store keeps working.
+func testRefreshSuccessorPanics(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rt := refreshFixture(t, s)
+	func() {
+		defer func() {
+			if p := recover(); p != "successor bug" {
+				t.Errorf("RotateRefreshToken panicked with %v; want the successor's panic", p)
+			}
+		}()
+		_, _ = s.RotateRefreshToken(ctx, rt.ID, base.Add(time.Second), func(store.RefreshToken) (store.RefreshToken, error) {
+			panic("successor bug")
+		})
+	}()
+	if err := rotate(ctx, s, rt.ID, newRefresh("rt2", "g1"), base.Add(2*time.Second)); err != nil {
+		t.Errorf("rotating after a successor panicked = %v; want nil", err)
+	}
+}

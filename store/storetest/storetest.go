@@ -44,6 +44,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RefreshExpiredOrGrantGone", testRefreshExpiredOrGrantGone},
 		{"RefreshConcurrentRotate", testRefreshConcurrentRotate},
 		{"RefreshCrashBetween", testRefreshCrashBetween},
+		{"RefreshConcurrentIndependent", testRefreshConcurrentIndependent},
+		{"RefreshSuccessorPanics", testRefreshSuccessorPanics},
 		{"DeleteExpired", testDeleteExpired},
 		{"Revocations", testRevocations},
 		{"WatchRevocations", testWatchRevocations},

@@ -106,7 +106,19 @@ const refreshColumnsButRotated = `id, grant_id, client_id, subject, scopes, auth
 // before the commit: a failure there (or a crash, or an error from
 // successor) rolls the rotation back, so the old token still works and no
 // token exists that the store does not know.
+//
+// Where the database has one writer, concurrent rotations share a
+// transaction (rotate_batch.go); elsewhere each has its own.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.Time,
+	successor func(old store.RefreshToken) (store.RefreshToken, error)) (store.RefreshToken, error) {
+	if s.d.OneWriter {
+		return s.rotateBatched(ctx, oldID, now, successor)
+	}
+	return s.rotateAlone(ctx, oldID, now, successor)
+}
+
+// rotateAlone is RotateRefreshToken in a transaction of its own.
+func (s *Store) rotateAlone(ctx context.Context, oldID string, now time.Time,
 	successor func(old store.RefreshToken) (store.RefreshToken, error)) (old store.RefreshToken, err error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()

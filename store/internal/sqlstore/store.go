@@ -25,6 +25,9 @@ type Store struct {
 	writeSem chan struct{}
 	// stmts holds the statements prepared by query text (see prepare).
 	stmts sync.Map
+	// rotations queues refresh token rotations for one transaction when
+	// the dialect has OneWriter (see rotate_batch.go).
+	rotations rotations
 }
 
 // lockWrites makes a hot write path wait for the previous one of this
