@@ -114,7 +114,7 @@ type reference struct {
 	version string
 }
 
-func report(ctx context.Context, bare *child, sg *scopegate, op *reference, duration time.Duration, conns, rounds int, gateway, authServer bool) error {
+func report(ctx context.Context, bare *child, sg *scopegate, op *reference, duration time.Duration, conns, rounds int, gateway, authServer bool, revoked int) error {
 	client := newLoadClient(conns)
 	sgEP, err := discover(client, sg.issuer)
 	if err != nil {
@@ -154,15 +154,27 @@ func report(ctx context.Context, bare *child, sg *scopegate, op *reference, dura
 		return fmt.Errorf("gateway answered 200 without a token: refusing to measure a gateway that does not check")
 	}
 
+	var families []string // of the revocation list phase
+	if gateway && revoked > 0 {
+		if families, err = revokedFamilies(client, sgEP); err != nil {
+			return err
+		}
+	}
 	if gateway {
 		if err := gatewayReport(ctx, client, bare, sg, one, tokens, duration, conns, rounds); err != nil {
 			return err
 		}
 	}
-	if !authServer {
-		return nil
+	if authServer {
+		if err := authServerReport(ctx, client, sg, sgEP, op, opEP, duration, conns, rounds); err != nil {
+			return err
+		}
 	}
-	return authServerReport(ctx, client, sg, sgEP, op, opEP, duration, conns, rounds)
+	// Last: the revocations stay in the server's list.
+	if families != nil {
+		return revokedReport(ctx, client, bare, sg, sgEP, one, families, revoked, duration, conns, rounds)
+	}
+	return nil
 }
 
 // gatewayReport measures the bare proxy and the gateway with one token and

@@ -27,6 +27,7 @@ func main() {
 	authServer := flag.Bool("authserver", true, "measure the authorization servers; -authserver=false measures only the gateway against the bare proxy")
 	onlyReload := flag.Bool("reload", false, "measure only the gateway while its config is reloaded every second, against the same load without reloads")
 	onlyPicked := flag.Bool("picked", false, "measure only the picked-items routes (resource with a token narrowed to 200 ids, filter on a 1,000-item list) against the bare proxy")
+	revoked := flag.Int("revoked", 100_000, "with the gateway phases: revocations written to the store for the last phase, the gateway against the bare proxy with that revocation list; 0 skips it")
 	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
 	opDir := flag.String("oidc-provider-dir", filepath.Join("bench", "oidcprovider"), "directory of the oidc-provider reference server (server.js, node_modules)")
 	withOP := flag.Bool("oidc-provider", oidcProviderAvailable(filepath.Join("bench", "oidcprovider")),
@@ -58,7 +59,7 @@ func main() {
 	if *onlyReload || *onlyPicked {
 		op = ""
 	}
-	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload, *onlyPicked, *gateway, *authServer); err != nil {
+	if err := run(*binary, *duration, *conns, *rounds, *pin, op, *onlyReload, *onlyPicked, *gateway, *authServer, *revoked); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -93,14 +94,15 @@ func runBareProxy(upstream string) {
 
 // run measures binary; opDir, when not empty, is the oidc-provider
 // reference server to compare the token endpoint with.
-func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload, onlyPicked, gateway, authServer bool) error {
+func run(binary string, duration time.Duration, conns, rounds int, pin bool, opDir string, onlyReload, onlyPicked, gateway, authServer bool, revoked int) error {
 	// Ctrl-C or SIGTERM end the phases early and still stop the children
 	// and remove the temporary directory.
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// Three gateway phases and up to seven authorization-server phases per
-	// round, their warm-ups, seeding and start-up.
-	ctx, cancel := context.WithTimeout(sigCtx, time.Duration(10*max(rounds, 1)+4)*duration+20*max(duration/5, 2*time.Second)+2*time.Minute)
+	// Three gateway phases, up to seven authorization-server phases and
+	// two revocation-list phases per round, their warm-ups, seeding,
+	// filling the list, its settling and start-up.
+	ctx, cancel := context.WithTimeout(sigCtx, time.Duration(12*max(rounds, 1)+4)*duration+20*max(duration/5, 2*time.Second)+4*time.Minute)
 	defer cancel()
 	tmp, err := os.MkdirTemp("", "scopegate-bench")
 	if err != nil {
@@ -162,7 +164,7 @@ func run(binary string, duration time.Duration, conns, rounds int, pin bool, opD
 
 	fmt.Printf("scopegate load test on loopback: %d connections, %s per phase, GOMAXPROCS(load)=%d, servers pinned to one CPU: %v\n\n",
 		conns, duration, runtime.GOMAXPROCS(0), pin)
-	err = report(ctx, bare, sg, op, duration, conns, rounds, gateway, authServer)
+	err = report(ctx, bare, sg, op, duration, conns, rounds, gateway, authServer, revoked)
 	if sigCtx.Err() != nil {
 		return fmt.Errorf("interrupted")
 	}

@@ -125,6 +125,7 @@ type scopegate struct {
 	clientSecret string
 	admin        string // admin base URL: /readyz, /metrics
 	configPath   string // the file serve reloads
+	dbPath       string // its SQLite store
 	config       string // its first content
 }
 
@@ -157,6 +158,7 @@ func startScopegate(ctx context.Context, dir, binary, backend string, pin bool) 
 		return nil, err
 	}
 	issuer := "http://" + addr
+	dbPath := filepath.Join(dir, "bench.db")
 	cfg := fmt.Sprintf(`server:
   listen: %q
   admin_listen: %q
@@ -207,7 +209,7 @@ gateway:
       upstream: photos
       scopes: [picked.read]
       filter: {type: photos, items: photos, id: id}
-`, addr, admin, filepath.Join(dir, "bench.db"), issuer, benchUser, pw, benchClient, secretHash, benchFlowApp, secretHash, benchRedirect, backend)
+`, addr, admin, dbPath, issuer, benchUser, pw, benchClient, secretHash, benchFlowApp, secretHash, benchRedirect, backend)
 	path := filepath.Join(dir, "scopegate.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		return nil, err
@@ -221,7 +223,7 @@ gateway:
 		return nil, err
 	}
 	sg := &scopegate{child: watch(cmd, issuer), issuer: issuer, clientSecret: benchSecret,
-		admin: "http://" + admin, configPath: path, config: cfg}
+		admin: "http://" + admin, configPath: path, config: cfg, dbPath: dbPath}
 	if err := waitReady("http://"+admin+"/readyz", 30*time.Second, sg.done); err != nil {
 		sg.stop()
 		return nil, err
