@@ -68,7 +68,23 @@ func authServerReport(ctx context.Context, client *http.Client, sg *scopegate, s
 		tokenOp(opEP.TokenEndpoint), tokenOp(sgEP.TokenEndpoint))
 	pair("refresh_token", "refresh_token", "refresh_token", opGrants.refresh, sgGrants.refresh)
 	pair("introspection", "introspection, opaque AT", "introspection, JWT AT", opGrants.introspect, sgGrants.introspect)
-	add("authorization-code flows, scopegate", sgPID, func(w, n int) bool { return codeFlow(client.Transport, sgEP) == nil }, -1, "")
+	// Issue 8: code flows must not drop more than 10% with RS256 ID
+	// tokens (the default) against ES256 ones. Each flow is checked once
+	// to sign what it says.
+	for _, f := range []struct{ client, alg string }{{benchFlowApp, "RS256"}, {benchFlowAppES256, "ES256"}} {
+		id, err := codeFlowAs(client.Transport, sgEP, f.client)
+		if err != nil {
+			return fmt.Errorf("scopegate: code flow of %s: %w", f.client, err)
+		}
+		if got := jwtAlg(id); got != f.alg {
+			return fmt.Errorf("scopegate: %s's ID token is signed %q; want %s: refusing an unequal comparison", f.client, got, f.alg)
+		}
+	}
+	rsFlows := add("authorization-code flows, scopegate", sgPID, func(w, n int) bool { return codeFlow(client.Transport, sgEP) == nil }, -1, "")
+	esFlows := add("code flows, ES256 ID token, scopegate", sgPID, func(w, n int) bool {
+		_, err := codeFlowAs(client.Transport, sgEP, benchFlowAppES256)
+		return err == nil
+	}, -1, "")
 
 	// Each phase warms up before its first round for at least 2s: V8's
 	// optimizing JIT needs it (with 0.2s oidc-provider measured less than
@@ -141,5 +157,40 @@ func authServerReport(ctx context.Context, client *http.Client, sg *scopegate, s
 		fmt.Printf("  scopegate/oidc-provider %s: %.2fx requests/s of medians (target at least 2x: %s), %s by CPU per request; each round: %s\n",
 			p.grant, ratio, verdict, byCPU, strings.Join(rs, " "))
 	}
+	printFlowDrop(all[rsFlows], all[esFlows], median[rsFlows], median[esFlows])
 	return nil
+}
+
+// printFlowDrop prints how many fewer code flows per second RS256 ID
+// tokens allow than ES256 ones, of medians, by CPU per flow, and round by
+// round (issue 8: at most 10%).
+func printFlowDrop(rs, es []result, rsMedian, esMedian result) {
+	if rsMedian.requests == 0 || esMedian.requests == 0 {
+		fmt.Println("  code flows RS256/ES256: no ratio, a phase answered nothing")
+		return
+	}
+	drop := 1 - rsMedian.perSecond()/esMedian.perSecond()
+	verdict := "met"
+	if drop > 0.10 {
+		verdict = "NOT met"
+	}
+	byCPU := "-"
+	if rsMedian.cpu > 0 && esMedian.cpu > 0 {
+		byCPU = fmt.Sprintf("%.0f%%", 100*(1-(esMedian.cpu/esMedian.perSecond())/(rsMedian.cpu/rsMedian.perSecond())))
+	}
+	var each []string
+	for r := range rs {
+		each = append(each, fmt.Sprintf("%.0f%%", 100*(1-rs[r].perSecond()/es[r].perSecond())))
+	}
+	fmt.Printf("  code flows with RS256 ID tokens against ES256: %.0f%% fewer per second of medians (target at most 10%%: %s), %s by CPU per flow; each round: %s\n",
+		100*drop, verdict, byCPU, strings.Join(each, " "))
+}
+
+// jwtAlg returns the alg of a compact JWS's header, unverified.
+func jwtAlg(jws string) string {
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	jwtPart(jws, 0, &h)
+	return h.Alg
 }

@@ -11,7 +11,10 @@
 // its own refresh token family, seeded by one authorization-code flow with
 // offline_access), introspection requests per second (the flow client
 // asking about its own active access token) and complete
-// authorization-code flows per second. These phases take turns for
+// authorization-code flows per second, twice: with the RS256 ID tokens
+// that clients get by default and with ES256 ones (a client registered
+// with id_token_signed_response_alg: ES256), and prints how many fewer
+// flows RS256 allows (issue 8: at most 10%). These phases take turns for
 // -rounds rounds too, each warmed up for at least 2s before its first.
 //
 // With -oidc-provider (on by default once node is on PATH and

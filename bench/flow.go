@@ -25,8 +25,15 @@ func codeFlow(rt http.RoundTripper, ep endpoints) error {
 	return err
 }
 
+// codeFlowAs is codeFlow for another registered client (its secret is
+// benchSecret too), returning the ID token.
+func codeFlowAs(rt http.RoundTripper, ep endpoints, clientID string) (string, error) {
+	tok, err := codeFlowTokens(rt, ep, "openid photos.read", url.Values{"client_id": {clientID}})
+	return tok.id, err
+}
+
 // flowTokens is what a code exchange returned.
-type flowTokens struct{ access, refresh string }
+type flowTokens struct{ access, refresh, id string }
 
 // codeFlowTokens is codeFlow with the given scope and extra authorization
 // request parameters, returning the tokens. It signs in on scopegate's
@@ -105,7 +112,7 @@ func codeFlowPick(rt http.RoundTripper, ep endpoints, scope string, extra, pick 
 		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {benchRedirect}, "code_verifier": {verifier},
 	}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(benchFlowApp, benchSecret)
+	req.SetBasicAuth(q.Get("client_id"), benchSecret)
 	tr, err := (&http.Client{Transport: rt, Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
 		return flowTokens{}, err
@@ -114,11 +121,12 @@ func codeFlowPick(rt http.RoundTripper, ep endpoints, scope string, extra, pick 
 	var tok struct {
 		AccessToken  string `json:"access_token"`
 		RefreshToken string `json:"refresh_token"`
+		IDToken      string `json:"id_token"`
 	}
 	if err := json.NewDecoder(io.LimitReader(tr.Body, 1<<20)).Decode(&tok); err != nil || tok.AccessToken == "" {
 		return flowTokens{}, fmt.Errorf("token exchange answered %d", tr.StatusCode)
 	}
-	return flowTokens{tok.AccessToken, tok.RefreshToken}, nil
+	return flowTokens{tok.AccessToken, tok.RefreshToken, tok.IDToken}, nil
 }
 
 type form struct {

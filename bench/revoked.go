@@ -159,18 +159,22 @@ func fillRevocations(ctx context.Context, path string, n int, last string) error
 // claim returns a string claim of a JWT's payload, unverified: the bench
 // only needs to name what the server issued.
 func claim(jwt, name string) string {
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return ""
-	}
 	var claims map[string]any
-	if json.Unmarshal(payload, &claims) != nil {
-		return ""
-	}
+	jwtPart(jwt, 1, &claims)
 	s, _ := claims[name].(string)
 	return s
+}
+
+// jwtPart decodes part i (0 the header, 1 the payload) of a compact JWS
+// into v, leaving v as it is when that part is not base64url JSON.
+func jwtPart(jws string, i int, v any) {
+	parts := strings.Split(jws, ".")
+	if len(parts) != 3 {
+		return
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[i])
+	if err != nil {
+		return
+	}
+	_ = json.Unmarshal(raw, v)
 }

@@ -135,7 +135,9 @@ const (
 	benchUser     = "alice"
 	benchPassword = "alice-bench-password"
 	benchFlowApp  = "bench-app"
-	benchRedirect = "http://127.0.0.1:1/callback"
+	// benchFlowAppES256 is bench-app with ES256 ID tokens.
+	benchFlowAppES256 = "bench-app-es256"
+	benchRedirect     = "http://127.0.0.1:1/callback"
 )
 
 func startScopegate(ctx context.Context, dir, binary, backend string, pin bool) (*scopegate, error) {
@@ -183,6 +185,14 @@ authserver:
       redirect_uris: [%q]
       grant_types: [authorization_code, refresh_token]
       scopes: [photos.read, picked.read]
+    # The same app asking for ES256 ID tokens: the code flows with it
+    # against those with the RS256 default show what RSA signing costs.
+    - id: %s
+      secret_hash: %q
+      redirect_uris: [%q]
+      grant_types: [authorization_code]
+      scopes: [photos.read]
+      id_token_signed_response_alg: ES256
   scopes:
     photos.read: See your photos
     picked.read: See the photos you pick
@@ -209,7 +219,8 @@ gateway:
       upstream: photos
       scopes: [picked.read]
       filter: {type: photos, items: photos, id: id}
-`, addr, admin, dbPath, issuer, benchUser, pw, benchClient, secretHash, benchFlowApp, secretHash, benchRedirect, backend)
+`, addr, admin, dbPath, issuer, benchUser, pw, benchClient, secretHash, benchFlowApp, secretHash, benchRedirect,
+		benchFlowAppES256, secretHash, benchRedirect, backend)
 	path := filepath.Join(dir, "scopegate.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		return nil, err
