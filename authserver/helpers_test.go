@@ -51,6 +51,9 @@ type testEnv struct {
 	cfg   Config
 	logs  *observer.ObservedLogs
 	store *sqlite.DB
+	// dbPath is the store's file, for tests that change it behind the
+	// server's back.
+	dbPath string
 }
 
 // newTestServer starts a server with the photo-drive fixtures on a real
@@ -65,7 +68,8 @@ func newTestServer(t testing.TB, change func(*Config)) *testEnv {
 func newTestServerOn(t testing.TB, ln net.Listener, change func(*Config)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "scopegate.db"))
+	dbPath := filepath.Join(t.TempDir(), "scopegate.db")
+	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
@@ -120,7 +124,7 @@ func newTestServerOn(t testing.TB, ln net.Listener, change func(*Config)) *testE
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	env := &testEnv{srv: srv, ts: ts, mux: mux, cfg: cfg, logs: logs, store: db}
+	env := &testEnv{srv: srv, ts: ts, mux: mux, cfg: cfg, logs: logs, store: db, dbPath: dbPath}
 	env.use(srv)
 	return env
 }
