@@ -189,10 +189,7 @@ func gatewayReport(ctx context.Context, client *http.Client, bare *child, sg *sc
 	// machine does falls on all three alike. Each phase's median round is
 	// shown (the ratios are of medians), then every round's own ratios.
 	sgPID := sg.cmd.Process.Pid
-	phases := []struct {
-		pid int
-		run func() result
-	}{
+	phases := []phase{
 		{bare.cmd.Process.Pid, func() result {
 			// The same request as the gateway gets, token included: the
 			// bare proxy parses it and passes it on unread.
@@ -211,7 +208,26 @@ func gatewayReport(ctx context.Context, client *http.Client, bare *child, sg *sc
 			})
 		}},
 	}
-	var all [][]result // per round: bare, 1 token, 1000 tokens
+	all, err := runRounds(ctx, phases, rounds) // per round: bare, 1 token, 1000 tokens
+	if err != nil {
+		return err
+	}
+	printGatewayRounds(all)
+	return nil
+}
+
+// phase is one load phase of a round: the load, and the process whose CPU
+// it is measured by.
+type phase struct {
+	pid int
+	run func() result
+}
+
+// runRounds runs the phases in turn, round after round, so that whatever
+// else the machine does falls on all of them alike, and returns each
+// round's results in the phases' order.
+func runRounds(ctx context.Context, phases []phase, rounds int) ([][]result, error) {
+	var all [][]result
 	for range max(rounds, 1) {
 		var round []result
 		for _, p := range phases {
@@ -220,10 +236,9 @@ func gatewayReport(ctx context.Context, client *http.Client, bare *child, sg *sc
 		all = append(all, round)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("stopped: %w", err)
+		return nil, fmt.Errorf("stopped: %w", err)
 	}
-	printGatewayRounds(all)
-	return nil
+	return all, nil
 }
 
 // medianRound is phase i's median round, by requests per second.

@@ -96,10 +96,7 @@ func revokedReport(ctx context.Context, client *http.Client, bare *child, sg *sc
 	}
 
 	drive(ctx, "warm-up", conns, duration/5, func(w, i int) bool { return get(client, sg.url+"/photos/42", tokens[(w+i)%len(tokens)]) })
-	phases := []struct {
-		pid int
-		run func() result
-	}{
+	phases := []phase{
 		{bare.cmd.Process.Pid, func() result {
 			return drive(ctx, "bare httputil.ReverseProxy", conns, duration, func(w, i int) bool {
 				return get(client, bare.url+"/photos/42", one)
@@ -111,16 +108,9 @@ func revokedReport(ctx context.Context, client *http.Client, bare *child, sg *sc
 			})
 		}},
 	}
-	var all [][]result
-	for range max(rounds, 1) {
-		var round []result
-		for _, p := range phases {
-			round = append(round, withCPU(p.pid, p.run))
-		}
-		all = append(all, round)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("stopped: %w", err)
+	all, err := runRounds(ctx, phases, rounds)
+	if err != nil {
+		return err
 	}
 	bareRow := medianRound(all, 0)
 	printTable(fmt.Sprintf("Gateway with a revocation list (GET /photos/42, tokens of %d live grants), median of %d rounds",
