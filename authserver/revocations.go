@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/store"
+	"github.com/scopegate/scopegate/token"
 )
 
 const (
@@ -29,18 +30,14 @@ func (s *Server) loadRevocations(ctx context.Context, since time.Time) (added in
 	if err != nil {
 		return 0, fmt.Errorf("authserver: loading revoked tokens: %w", err)
 	}
-	for _, r := range recs {
-		var isNew bool
+	entries := make([]token.Revocation, len(recs))
+	for i, r := range recs {
+		entries[i] = token.Revocation{ID: r.TokenID, Until: r.ExpiresAt}
 		if r.GrantID != "" {
-			isNew = s.revoked.RevokeGrant(r.GrantID, r.ExpiresAt)
-		} else {
-			isNew = s.revoked.Add(r.TokenID, r.ExpiresAt)
-		}
-		if isNew {
-			added++
+			entries[i] = token.Revocation{ID: r.GrantID, Grant: true, Until: r.ExpiresAt}
 		}
 	}
-	return added, nil
+	return s.revoked.AddAll(entries), nil
 }
 
 // FollowRevocations keeps the revocation list (Config.Revoked) up to date

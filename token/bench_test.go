@@ -113,3 +113,32 @@ func BenchmarkVerifyCachedNarrowed(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRevocationListLoad loads 100,000 revocations (half tokens, half
+// grants) into an empty list, as an instance does at start or when
+// another instance revoked in bulk: in one AddAll, and one by one.
+func BenchmarkRevocationListLoad(b *testing.B) {
+	until := time.Now().Add(time.Hour)
+	rs := make([]token.Revocation, 100_000)
+	for i := range rs {
+		rs[i] = token.Revocation{ID: fmt.Sprintf("revoked-%d", i), Grant: i%2 == 1, Until: until}
+	}
+	b.Run("AddAll", func(b *testing.B) {
+		for b.Loop() {
+			var l token.RevocationList
+			l.AddAll(rs)
+		}
+	})
+	b.Run("one by one", func(b *testing.B) {
+		for b.Loop() {
+			var l token.RevocationList
+			for _, r := range rs {
+				if r.Grant {
+					l.RevokeGrant(r.ID, r.Until)
+				} else {
+					l.Add(r.ID, r.Until)
+				}
+			}
+		}
+	})
+}

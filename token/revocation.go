@@ -64,28 +64,81 @@ func (l *RevocationList) refuses(c *Claims) bool {
 	return (c.ID != "" && l.tokens.contains(c.ID)) || (c.GrantID != "" && l.grants.contains(c.GrantID))
 }
 
+// Revocation is one entry of AddAll: a token's "jti", or a grant's "gid"
+// when Grant is set, revoked until Until.
+type Revocation struct {
+	ID    string
+	Grant bool
+	Until time.Time
+}
+
+// AddAll adds rs as Add and RevokeGrant would, one by one, and reports how
+// many were new to the list. Each shard is copied once for the whole
+// batch instead of once per new entry, so that loading a store's n
+// revocations (at start, or a burst that another instance made) costs
+// O(n), not O(n²/shards).
+func (l *RevocationList) AddAll(rs []Revocation) int {
+	var tokens, grants [revocationShards][]Revocation
+	for _, r := range rs {
+		i := shardOf(r.ID)
+		if r.Grant {
+			grants[i] = append(grants[i], r)
+		} else {
+			tokens[i] = append(tokens[i], r)
+		}
+	}
+	return l.tokens.addAll(&tokens) + l.grants.addAll(&grants)
+}
+
 // Len returns how many revocations the list holds, tokens and grants,
 // expired ones included until the next Add to their shard drops them.
 func (l *RevocationList) Len() int { return l.tokens.len() + l.grants.len() }
 
 func (s *revocationSet) add(id string, until time.Time) bool {
-	sh := s.shard(id)
+	return s.shards[shardOf(id)].add([]Revocation{{ID: id, Until: until}}) == 1
+}
+
+// addAll adds each shard's entries, byShard[i] to shard i.
+func (s *revocationSet) addAll(byShard *[revocationShards][]Revocation) int {
+	n := 0
+	for i, rs := range byShard {
+		if len(rs) > 0 {
+			n += s.shards[i].add(rs)
+		}
+	}
+	return n
+}
+
+// add puts the entries of rs that the shard lacks into one new copy of it,
+// dropping the expired ones meanwhile, and returns how many were new.
+func (sh *revocationShard) add(rs []Revocation) int {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	old := sh.load()
-	if _, ok := old[id]; ok {
-		return false
-	}
-	now := time.Now()
-	next := make(map[string]time.Time, len(old)+1)
-	for k, u := range old {
-		if u.After(now) {
-			next[k] = u
+	var next map[string]time.Time // made at the first new entry
+	n := 0
+	for _, r := range rs {
+		if _, ok := old[r.ID]; ok {
+			continue
 		}
+		if next == nil {
+			now := time.Now()
+			next = make(map[string]time.Time, len(old)+len(rs))
+			for k, u := range old {
+				if u.After(now) {
+					next[k] = u
+				}
+			}
+		} else if _, ok := next[r.ID]; ok {
+			continue // twice in rs
+		}
+		next[r.ID] = r.Until
+		n++
 	}
-	next[id] = until
-	sh.m.Store(&next)
-	return true
+	if next != nil {
+		sh.m.Store(&next)
+	}
+	return n
 }
 
 func (s *revocationSet) contains(id string) bool {
@@ -105,15 +158,18 @@ func (s *revocationSet) len() int {
 	return n
 }
 
-// shard picks id's shard with FNV-1a, inline so that lookups stay
-// allocation-free.
-func (s *revocationSet) shard(id string) *revocationShard {
+// shard picks id's shard.
+func (s *revocationSet) shard(id string) *revocationShard { return &s.shards[shardOf(id)] }
+
+// shardOf hashes id to a shard index with FNV-1a, inline so that lookups
+// stay allocation-free.
+func shardOf(id string) uint32 {
 	h := uint32(2166136261)
 	for i := 0; i < len(id); i++ {
 		h ^= uint32(id[i])
 		h *= 16777619
 	}
-	return &s.shards[h%revocationShards]
+	return h % revocationShards
 }
 
 func (sh *revocationShard) load() map[string]time.Time {

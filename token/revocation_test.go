@@ -157,3 +157,71 @@ func TestRevokedGrantRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRevocationListAddAll: a batch has the effect of the same entries
+// added one by one (new ones counted once, tokens and grants apart,
+// expired entries dropped), and copies each shard once, not once per
+// entry: loading a store's 100,000 revocations must not take the square.
+func TestRevocationListAddAll(t *testing.T) {
+	now := time.Now()
+	var batch, single token.RevocationList
+	single.Add("known", now.Add(time.Hour))
+	batch.Add("known", now.Add(time.Hour))
+	batch.Add("expired", now.Add(-time.Second))
+	var rs []token.Revocation
+	for i := range 3000 {
+		rs = append(rs, token.Revocation{ID: fmt.Sprintf("id-%d", i), Grant: i%3 == 0, Until: now.Add(time.Hour)})
+	}
+	rs = append(rs,
+		token.Revocation{ID: "id-1", Until: now.Add(time.Hour)},              // twice in the batch
+		token.Revocation{ID: "known", Until: now.Add(time.Hour)},             // already in the list
+		token.Revocation{ID: "known", Grant: true, Until: now.Add(time.Hour)}, // a grant of a token's spelling
+	)
+	want := 0
+	for _, r := range rs {
+		var isNew bool
+		if r.Grant {
+			isNew = single.RevokeGrant(r.ID, r.Until)
+		} else {
+			isNew = single.Add(r.ID, r.Until)
+		}
+		if isNew {
+			want++
+		}
+	}
+	if got := batch.AddAll(rs); got != want || want != 3001 {
+		t.Errorf("AddAll = %d new; want %d (3000 ids and the grant named known)", got, want)
+	}
+	for _, r := range rs {
+		revoked := batch.Contains(r.ID)
+		if r.Grant {
+			revoked = batch.GrantRevoked(r.ID)
+		}
+		if !revoked {
+			t.Fatalf("%+v not revoked", r)
+		}
+	}
+	if batch.GrantRevoked("id-1") || batch.Contains("id-0") {
+		t.Error("a token's revocation revoked a grant of the same spelling, or the other way round")
+	}
+	if batch.Contains("expired") || batch.Len() != single.Len() {
+		t.Errorf("Len = %d (expired entry kept: %v); want %d, as added one by one", batch.Len(), batch.Contains("expired"), single.Len())
+	}
+	if got := batch.AddAll(rs); got != 0 {
+		t.Errorf("AddAll of known entries = %d new; want 0", got)
+	}
+
+	more := make([]token.Revocation, 10_000)
+	for i := range more {
+		more[i] = token.Revocation{ID: fmt.Sprintf("more-%d", i), Until: now.Add(time.Hour)}
+	}
+	allocs := testing.AllocsPerRun(1, func() {
+		var l token.RevocationList
+		l.AddAll(more)
+	})
+	// One new map per shard, each some allocations of its own; one map
+	// per entry would be 10,000 and more.
+	if allocs > 64*30 {
+		t.Errorf("AddAll of 10,000 entries made %.0f allocations; want one map per shard", allocs)
+	}
+}
