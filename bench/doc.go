@@ -51,10 +51,10 @@
 // token IDs and half grant IDs) are written into scopegate's SQLite file
 // by the bench, as another instance sharing it would, then one more token
 // ID; once the gateway refuses that token, its poll has loaded the list.
-// The bench waits for the poll's one-minute look-back to pass the burst,
-// then runs the bare proxy and the gateway in turns, with access tokens
-// that each name a live grant, so every request looks up its jti and its
-// gid. -revoked 0 skips it.
+// Then the bare proxy and the gateway take turns at once, while the
+// server's polls still read the burst again (they look a minute back),
+// with access tokens that each name a live grant, so every request looks
+// up its jti and its gid. -revoked 0 skips it.
 //
 // With -reload it measures only the gateway while its config file is
 // changed and reloaded (SIGHUP) every second, against the same load

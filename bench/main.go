@@ -101,8 +101,8 @@ func run(binary string, duration time.Duration, conns, rounds int, pin bool, opD
 	defer stop()
 	// Three gateway phases, up to seven authorization-server phases and
 	// two revocation-list phases per round, their warm-ups, seeding,
-	// filling the list, its settling and start-up.
-	ctx, cancel := context.WithTimeout(sigCtx, time.Duration(12*max(rounds, 1)+4)*duration+20*max(duration/5, 2*time.Second)+4*time.Minute)
+	// filling the list and start-up.
+	ctx, cancel := context.WithTimeout(sigCtx, time.Duration(12*max(rounds, 1)+4)*duration+20*max(duration/5, 2*time.Second)+3*time.Minute)
 	defer cancel()
 	tmp, err := os.MkdirTemp("", "scopegate-bench")
 	if err != nil {
