@@ -14,7 +14,7 @@ import (
 	"github.com/scopegate/scopegate/store/sqlite"
 )
 
-// Issue 9's gateway target: with a revocation list of revokedEntries
+// Issue 9's gateway target: with a revocation list of -revoked
 // entries (half token IDs, half grant IDs) the gateway stays at 0.95x the
 // bare proxy or better. The entries are written into the running server's
 // SQLite file by this process, as another instance sharing it would, and
