@@ -173,8 +173,8 @@ func TestRevocationListAddAll(t *testing.T) {
 		rs = append(rs, token.Revocation{ID: fmt.Sprintf("id-%d", i), Grant: i%3 == 0, Until: now.Add(time.Hour)})
 	}
 	rs = append(rs,
-		token.Revocation{ID: "id-1", Until: now.Add(time.Hour)},              // twice in the batch
-		token.Revocation{ID: "known", Until: now.Add(time.Hour)},             // already in the list
+		token.Revocation{ID: "id-1", Until: now.Add(time.Hour)},               // twice in the batch
+		token.Revocation{ID: "known", Until: now.Add(time.Hour)},              // already in the list
 		token.Revocation{ID: "known", Grant: true, Until: now.Add(time.Hour)}, // a grant of a token's spelling
 	)
 	want := 0
