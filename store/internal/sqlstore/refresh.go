@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -108,62 +107,11 @@ const refreshColumnsButRotated = `id, grant_id, client_id, subject, scopes, auth
 // token exists that the store does not know.
 //
 // Where the database has one writer, concurrent rotations share a
-// transaction (rotate_batch.go); elsewhere each has its own.
+// transaction; elsewhere each has its own (rotate.go).
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.Time,
 	successor func(old store.RefreshToken) (store.RefreshToken, error)) (store.RefreshToken, error) {
 	if s.d.OneWriter {
 		return s.rotateBatched(ctx, oldID, now, successor)
 	}
 	return s.rotateAlone(ctx, oldID, now, successor)
-}
-
-// rotateAlone is RotateRefreshToken in a transaction of its own.
-func (s *Store) rotateAlone(ctx context.Context, oldID string, now time.Time,
-	successor func(old store.RefreshToken) (store.RefreshToken, error)) (old store.RefreshToken, err error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	const op = "rotating refresh token"
-	s.warm(ctx, s.d.rebind(refreshRotate), s.d.rebind(refreshSelect), s.d.rebind(refreshInsert))
-	unlock, err := s.lockWrites(ctx)
-	if err != nil {
-		return old, s.errorf(op, err)
-	}
-	defer unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return old, s.errorf(op, err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, ignoreDone(tx.Rollback()))
-		}
-	}()
-	q := prepared{s: s, tx: tx}
-	old, err = scanRefresh(oldID, q.QueryRow(ctx, s.d.rebind(refreshRotate), toMicros(now), oldID, toMicros(now)))
-	if errors.Is(err, sql.ErrNoRows) {
-		// Nothing rotated: say why, from the row as it stands.
-		old, err = s.readRefresh(ctx, q, oldID)
-		switch {
-		case err == nil && !old.RotatedAt.IsZero():
-			return old, s.errorf(op, store.ErrConflict)
-		case err == nil || errors.Is(err, sql.ErrNoRows):
-			return store.RefreshToken{}, s.errorf(op, store.ErrNotFound)
-		default:
-			return store.RefreshToken{}, s.errorf(op, err)
-		}
-	}
-	if err != nil {
-		return store.RefreshToken{}, s.errorf(op, err)
-	}
-	next, err := successor(old)
-	if err != nil {
-		return old, err
-	}
-	if err := s.insertRefresh(ctx, q, next); err != nil {
-		return old, s.errorf(op+": storing its successor", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return old, s.errorf(op+": committing", err)
-	}
-	return old, nil
 }

@@ -26,7 +26,7 @@ type Store struct {
 	// stmts holds the statements prepared by query text (see prepare).
 	stmts sync.Map
 	// rotations queues refresh token rotations for one transaction when
-	// the dialect has OneWriter (see rotate_batch.go).
+	// the dialect has OneWriter (see rotate.go).
 	rotations rotations
 }
 

@@ -12,7 +12,8 @@ import (
 	"github.com/scopegate/scopegate/store"
 )
 
-// Group commit of refresh token rotations, for databases with one writer.
+// Refresh token rotation, alone or, for databases with one writer, in
+// group commits.
 //
 // A refresh is one small write transaction, and on SQLite most of its
 // cost is the transaction itself: BEGIN, and a commit that appends every
@@ -24,8 +25,11 @@ import (
 // inside the transaction before the next one runs, so it changes nothing;
 // a failure of the transaction itself fails every rotation in it, and
 // none is stored. This is the group commit of database logs (Gray and
-// Reuter, "Transaction Processing", §9.4.7), applied to one statement
-// pair.
+// Reuter, "Transaction Processing: Concepts and Techniques"), applied to
+// one statement pair.
+
+// opRotate names the operation in the errors of a rotation.
+const opRotate = "rotating refresh token"
 
 // maxRotationBatch bounds how many rotations share a transaction, so that
 // one commit, and the wait of the first caller in it, stays short.
@@ -60,6 +64,18 @@ type rotations struct {
 	leading bool // a goroutine is running batches
 }
 
+// rotateAlone is RotateRefreshToken in a transaction of its own: a batch
+// of one, so that every backend rotates through the same code. The
+// caller's context bounds the transaction.
+func (s *Store) rotateAlone(ctx context.Context, oldID string, now time.Time,
+	successor func(store.RefreshToken) (store.RefreshToken, error)) (store.RefreshToken, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	r := &rotation{ctx: ctx, oldID: oldID, now: now, successor: successor, done: make(chan struct{})}
+	s.rotateBatch(ctx, []*rotation{r})
+	return r.answer()
+}
+
 // rotateBatched queues the rotation and waits for its batch. The first
 // caller to find nobody running batches starts a goroutine that runs them
 // until the queue is empty, so that no caller's answer waits for
@@ -89,7 +105,7 @@ func (s *Store) rotateBatched(ctx context.Context, oldID string, now time.Time,
 		if w == r {
 			q.queue = append(q.queue[:i], q.queue[i+1:]...)
 			q.mu.Unlock()
-			return store.RefreshToken{}, s.errorf("rotating refresh token", ctx.Err())
+			return store.RefreshToken{}, s.errorf(opRotate, ctx.Err())
 		}
 	}
 	q.mu.Unlock()
@@ -137,22 +153,21 @@ func (s *Store) runRotationBatches() {
 		copy(batch, q.queue)
 		q.queue = append(q.queue[:0], q.queue[n:]...)
 		q.mu.Unlock()
-		s.rotateBatch(batch)
+		// The batch has a deadline of its own, as long as one call's: a
+		// caller that gives up must not abort the others' rotations.
+		ctx, cancel := s.bound(context.WithoutCancel(batch[0].ctx))
+		s.rotateBatch(ctx, batch)
+		cancel()
 	}
 }
 
-// rotateBatch runs the rotations of batch in one transaction and answers
-// each of them.
-func (s *Store) rotateBatch(batch []*rotation) {
-	const op = "rotating refresh token"
-	// The batch has a deadline of its own, as long as one call's: a
-	// caller that gives up must not abort the others' rotations.
-	ctx, cancel := s.bound(context.WithoutCancel(batch[0].ctx))
-	defer cancel()
+// rotateBatch runs the rotations of batch in one transaction, bounded by
+// ctx, and answers each of them.
+func (s *Store) rotateBatch(ctx context.Context, batch []*rotation) {
 	err := s.rotateInTx(ctx, batch)
 	for _, r := range batch {
 		if err != nil && !r.decided {
-			r.old, r.err = store.RefreshToken{}, s.errorf(op, err)
+			r.old, r.err = store.RefreshToken{}, s.errorf(opRotate, err)
 		}
 		close(r.done)
 	}
@@ -166,7 +181,6 @@ const refreshUnrotate = `UPDATE refresh_tokens SET rotated_at = NULL WHERE id = 
 // rotateInTx runs batch in one transaction. It returns an error only when
 // the transaction failed, which undoes every rotation of the batch.
 func (s *Store) rotateInTx(ctx context.Context, batch []*rotation) (err error) {
-	const op = "rotating refresh token"
 	s.warm(ctx, s.d.rebind(refreshRotate), s.d.rebind(refreshSelect), s.d.rebind(refreshInsert),
 		s.d.rebind(refreshUnrotate))
 	unlock, err := s.lockWrites(ctx)
@@ -191,7 +205,7 @@ func (s *Store) rotateInTx(ctx context.Context, batch []*rotation) (err error) {
 	for _, r := range batch {
 		if e := r.ctx.Err(); e != nil {
 			// Its caller is gone: rotate nothing it cannot receive.
-			r.err, r.decided = s.errorf(op, e), true
+			r.err, r.decided = s.errorf(opRotate, e), true
 			continue
 		}
 		old, err := scanRefresh(r.oldID, q.QueryRow(ctx, s.d.rebind(refreshRotate),
@@ -201,9 +215,9 @@ func (s *Store) rotateInTx(ctx context.Context, batch []*rotation) (err error) {
 			old, err = s.readRefresh(ctx, q, r.oldID)
 			switch {
 			case err == nil && !old.RotatedAt.IsZero():
-				r.old, r.err = old, s.errorf(op, store.ErrConflict)
+				r.old, r.err = old, s.errorf(opRotate, store.ErrConflict)
 			case err == nil || errors.Is(err, sql.ErrNoRows):
-				r.err = s.errorf(op, store.ErrNotFound)
+				r.err = s.errorf(opRotate, store.ErrNotFound)
 			default:
 				return err
 			}
@@ -224,7 +238,7 @@ func (s *Store) rotateInTx(ctx context.Context, batch []*rotation) (err error) {
 			if !errors.Is(err, store.ErrConflict) {
 				return err
 			}
-			r.old, r.err = old, s.errorf(op+": storing its successor", err)
+			r.old, r.err = old, s.errorf(opRotate+": storing its successor", err)
 			if err := undo(old.ID); err != nil {
 				return err
 			}
