@@ -32,11 +32,7 @@ func (e *testEnv) redeem(t *testing.T, code string) tokenResult {
 func TestGrantCarriedByTokens(t *testing.T) {
 	env := newTestServer(t, nil)
 	ctx := context.Background()
-	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{
-		URL: env.ts.URL, Audience: env.ts.URL, Keys: env.srv.KeySet(), Revoked: env.srv.revoked}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := env.verifier(t)
 	b := newBrowser(t, env)
 	var gids []string
 	var tokens []string

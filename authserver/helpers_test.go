@@ -29,6 +29,7 @@ import (
 	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/store/sqlite"
+	"github.com/scopegate/scopegate/token"
 )
 
 // Test fixtures. The redirect URIs point at ports nothing listens on: the
@@ -54,6 +55,19 @@ type testEnv struct {
 	// dbPath is the store's file, for tests that change it behind the
 	// server's back.
 	dbPath string
+}
+
+// verifier checks e's access tokens as a gateway of e would: e's keys,
+// e's revocation list, e's clock.
+func (e *testEnv) verifier(t testing.TB) *token.Verifier {
+	t.Helper()
+	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{
+		URL: e.ts.URL, Audience: e.ts.URL, Keys: e.srv.KeySet(), Revoked: e.srv.revoked}},
+		Now: e.srv.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // newTestServer starts a server with the photo-drive fixtures on a real

@@ -364,10 +364,7 @@ func TestAccountChangesPick(t *testing.T) {
 	b := newBrowser(t, env)
 	p := consentFor(t, env, b, url.Values{"scope": {"photos.read"}})
 	res := env.redeem(t, redirectParams(t, postPick(t, b, p, url.Values{"decision": {"allow"}}, "1", "3")).Get("code"))
-	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: env.ts.URL, Audience: env.ts.URL, Keys: env.srv.KeySet(), Revoked: env.srv.revoked}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := env.verifier(t)
 	old := res.json["access_token"].(string)
 	acct := b.get("/oauth2/account")
 	for _, want := range []string{"Beach", "Mountains", "2 photos shared", "/oauth2/account/items?client_id=" + printerID} {

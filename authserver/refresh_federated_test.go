@@ -10,7 +10,6 @@ import (
 
 	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/store"
-	"github.com/scopegate/scopegate/token"
 )
 
 // TestRefreshFederatedUser: a user who signed in through an upstream
@@ -34,19 +33,12 @@ func TestRefreshFederatedUser(t *testing.T) {
 	if res.status != http.StatusOK || rt == "" {
 		t.Fatalf("code exchange: %d %v; want tokens with a refresh token", res.status, res.json)
 	}
-	refresh := func(rt string) tokenResult {
-		return f.b.callToken(t, tokenCall{form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, basic: printerAuth})
-	}
-	res = refresh(rt)
+	res = f.b.refresh(t, rt, nil, printerAuth)
 	if res.status != http.StatusOK {
 		t.Fatalf("refresh of the federated user: %d %v; want 200", res.status, res.json)
 	}
 	access, rt := str(res.json, "access_token"), str(res.json, "refresh_token")
-	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: f.b.ts.URL, Audience: f.b.ts.URL,
-		Keys: f.b.srv.KeySet(), Revoked: f.b.srv.revoked}}, Now: f.b.srv.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := f.b.verifier(t)
 	if c, err := v.Verify(ctx, access); err != nil || c.Subject != sub {
 		t.Fatalf("refreshed access token: %+v, %v; want one for %s", c, err, sub)
 	}
@@ -62,7 +54,7 @@ func TestRefreshFederatedUser(t *testing.T) {
 	} else if n, _ := r.RowsAffected(); n != 1 {
 		t.Fatalf("deleted %d profiles; want the one of %s", n, sub)
 	}
-	res = refresh(rt)
+	res = f.b.refresh(t, rt, nil, printerAuth)
 	if res.status != http.StatusBadRequest || str(res.json, "error") != "invalid_grant" {
 		t.Fatalf("refresh after the profile is gone: %d %v; want 400 invalid_grant", res.status, res.json)
 	}

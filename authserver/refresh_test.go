@@ -46,13 +46,7 @@ func newRefreshEnv(t *testing.T, change func(*Config)) *refreshEnv {
 			change(c)
 		}
 	})
-	v, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{
-		URL: env.ts.URL, Audience: env.ts.URL, Keys: env.srv.KeySet(), Revoked: env.srv.revoked}},
-		Now: env.srv.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &refreshEnv{testEnv: env, audit: audit, skew: skew, v: v}
+	return &refreshEnv{testEnv: env, audit: audit, skew: skew, v: env.verifier(t)}
 }
 
 // tokens runs the code flow for alice and the printer with scope and
@@ -67,7 +61,9 @@ func (e *refreshEnv) tokens(t *testing.T, b *browser, scope string) tokenResult 
 	return res
 }
 
-func (e *refreshEnv) refresh(t *testing.T, rt string, extra url.Values, basic []string) tokenResult {
+// refresh runs the refresh_token grant with rt, the extra parameters and
+// the client authentication basic.
+func (e *testEnv) refresh(t *testing.T, rt string, extra url.Values, basic []string) tokenResult {
 	t.Helper()
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}
 	for k, v := range extra {
