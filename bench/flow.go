@@ -21,7 +21,7 @@ import (
 // come from rt, shared by all flows, so that the phase measures the
 // server rather than TCP connection setup.
 func codeFlow(rt http.RoundTripper, ep endpoints) error {
-	_, err := codeFlowTokens(rt, ep, "openid photos.read", nil)
+	_, err := codeFlowAs(rt, ep, benchFlowApp)
 	return err
 }
 

@@ -27,6 +27,24 @@ type grantLoad struct {
 	introspect func(w, n int) bool // nil without an introspection endpoint
 }
 
+// seedFamilies runs n code flows with seedScope, each consenting anew, and
+// returns their refresh tokens, each the first of its own family, and the
+// last flow's access token.
+func seedFamilies(client *http.Client, ep endpoints, n int) (families []string, access string, err error) {
+	families = make([]string, n)
+	for i := range families {
+		tok, err := codeFlowTokens(client.Transport, ep, seedScope, url.Values{"prompt": {"consent"}})
+		if err != nil {
+			return nil, "", fmt.Errorf("seeding refresh tokens: %w", err)
+		}
+		if tok.refresh == "" {
+			return nil, "", fmt.Errorf("seeding refresh tokens: the code exchange returned none")
+		}
+		families[i], access = tok.refresh, tok.access
+	}
+	return families, access, nil
+}
+
 // seedGrants runs one code flow per connection on the server at ep, checks
 // that a refresh and an introspection work and do the work compared, and
 // returns the load. introspectParams, when not nil, are extra authorization
@@ -34,18 +52,9 @@ type grantLoad struct {
 // introspected (oidc-provider introspects only opaque tokens, which it
 // issues for another resource indicator).
 func seedGrants(client *http.Client, ep endpoints, conns int, introspectParams url.Values) (grantLoad, error) {
-	consent := url.Values{"prompt": {"consent"}}
-	families := make([]string, conns)
-	var access string
-	for i := range families {
-		tok, err := codeFlowTokens(client.Transport, ep, seedScope, consent)
-		if err != nil {
-			return grantLoad{}, fmt.Errorf("seeding refresh tokens: %w", err)
-		}
-		if tok.refresh == "" {
-			return grantLoad{}, fmt.Errorf("seeding refresh tokens: the code exchange returned none")
-		}
-		families[i], access = tok.refresh, tok.access
+	families, access, err := seedFamilies(client, ep, conns)
+	if err != nil {
+		return grantLoad{}, err
 	}
 	// One refresh first: it must rotate, sign an ES256 JWT for photos.read
 	// and add no ID token, so that both servers do the same work.
@@ -76,10 +85,7 @@ func seedGrants(client *http.Client, ep endpoints, conns int, introspectParams u
 		return load, nil
 	}
 	if introspectParams != nil {
-		p := url.Values{}
-		for k, v := range consent {
-			p[k] = v
-		}
+		p := url.Values{"prompt": {"consent"}}
 		for k, v := range introspectParams {
 			p[k] = v
 		}

@@ -154,10 +154,13 @@ func report(ctx context.Context, bare *child, sg *scopegate, op *reference, dura
 		return fmt.Errorf("gateway answered 200 without a token: refusing to measure a gateway that does not check")
 	}
 
-	var families []string // of the revocation list phase
+	// The revocation list phase runs last, and refreshes these for fresh
+	// access tokens; its code flows run first, while the login limiter has
+	// seen no load.
+	var families []string
 	if gateway && revoked > 0 {
-		if families, err = revokedFamilies(client, sgEP); err != nil {
-			return err
+		if families, _, err = seedFamilies(client, sgEP, revokedGrantTokens); err != nil {
+			return fmt.Errorf("revocation list phase: %w", err)
 		}
 	}
 	if gateway {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -24,24 +23,6 @@ import (
 // revokedGrantTokens is how many access tokens, each from its own code
 // flow and grant, the phase cycles through.
 const revokedGrantTokens = 16
-
-// revokedFamilies runs the code flows of the revocation list phase, before
-// any other phase, while the login limiter has seen no load: the phase
-// runs last, and gets fresh access tokens by refreshing these.
-func revokedFamilies(client *http.Client, ep endpoints) ([]string, error) {
-	families := make([]string, revokedGrantTokens)
-	for i := range families {
-		tok, err := codeFlowTokens(client.Transport, ep, seedScope, url.Values{"prompt": {"consent"}})
-		if err != nil {
-			return nil, fmt.Errorf("revocation list phase: code flow: %w", err)
-		}
-		if tok.refresh == "" {
-			return nil, fmt.Errorf("revocation list phase: the code exchange returned no refresh token")
-		}
-		families[i] = tok.refresh
-	}
-	return families, nil
-}
 
 // revokedReport fills the server's store with n revocations, waits until
 // its gateway refuses a token revoked after them (so the whole list is
