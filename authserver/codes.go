@@ -33,6 +33,9 @@ func (s *Server) issueCode(ctx context.Context, req *authRequest, sess *session,
 		// The items of the grant's pick this request asked for (RFC 9396
 		// §7), carried to the token.
 		AuthorizationDetails: codeDetails(decodeDetails(g.AuthorizationDetails), req.Items),
+		// The password the session was signed in with (readSession
+		// checked it against the config), for the refresh tokens.
+		Credential: s.refreshCredentials[sess.Username],
 	}
 	// RedirectURI is stored only when the request carried one: then the
 	// token request must repeat it (RFC 6749 §4.1.3).

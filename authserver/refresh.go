@@ -58,7 +58,7 @@ func (s *Server) issueRefreshToken(ctx context.Context, ac store.AuthCode, now t
 	raw := randomToken(refreshTokenBytes)
 	rt := store.RefreshToken{
 		ID: refreshTokenID(raw), GrantID: ac.GrantID, ClientID: ac.ClientID, Subject: ac.Subject,
-		Scopes: ac.Scopes, AuthorizationDetails: ac.AuthorizationDetails, AuthTime: ac.AuthTime,
+		Scopes: ac.Scopes, AuthorizationDetails: ac.AuthorizationDetails, AuthTime: ac.AuthTime, Credential: ac.Credential,
 		CreatedAt: now, ExpiresAt: minTime(now.Add(s.rtIdle), family), FamilyExpiresAt: family,
 	}
 	if err := s.store.CreateRefreshToken(ctx, rt); err != nil {
@@ -174,13 +174,16 @@ func (n *refreshSuccessor) of(old store.RefreshToken) (store.RefreshToken, error
 	if s.users[old.Subject] == nil && s.federatedProvider(old.Subject) == nil {
 		return store.RefreshToken{}, errBadRefresh()
 	}
+	cred, err := s.checkRefreshCredential(old)
+	if err != nil {
+		return store.RefreshToken{}, err
+	}
 	n.claims = token.Claims{ID: randomToken(32), Subject: old.Subject, ClientID: c.ID, Scopes: scopes, GrantID: old.GrantID}
 	if len(old.AuthorizationDetails) > 0 {
 		if err := json.Unmarshal(old.AuthorizationDetails, &n.claims.AuthorizationDetails); err != nil {
 			return store.RefreshToken{}, fmt.Errorf("authserver: refresh token %s: authorization details: %w", old.ID[:8], err)
 		}
 	}
-	var err error
 	if n.accessToken, err = s.signAccessToken(n.key, n.claims, n.now); err != nil {
 		return store.RefreshToken{}, err
 	}
@@ -189,6 +192,7 @@ func (n *refreshSuccessor) of(old store.RefreshToken) (store.RefreshToken, error
 	// whatever this request narrowed the access token to.
 	next := old
 	next.ID, next.CreatedAt, next.RotatedAt = refreshTokenID(n.raw), n.now, time.Time{}
+	next.Credential = cred
 	next.ExpiresAt = minTime(n.now.Add(s.rtIdle), old.FamilyExpiresAt)
 	return next, nil
 }

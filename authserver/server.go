@@ -191,7 +191,10 @@ type Server struct {
 	// credentials fingerprints each user's password hash, by canonical
 	// username; sessions carry the fingerprint of their login.
 	credentials map[string][]byte
-	dummyHash   []byte // bcrypt hash compared for unknown users
+	// refreshCredentials is the same for refresh tokens, unkeyed
+	// (refresh_credential.go).
+	refreshCredentials map[string][]byte
+	dummyHash          []byte // bcrypt hash compared for unknown users
 
 	onLogout func(w http.ResponseWriter, r *http.Request)
 
@@ -390,8 +393,10 @@ func (s *Server) setDirectory(cfg Config, prev *Server) error {
 		s.users[oauthrule.CanonicalUsername(u.Username)] = &u
 	}
 	s.credentials = make(map[string][]byte, len(s.users))
+	s.refreshCredentials = make(map[string][]byte, len(s.users))
 	for name, u := range s.users {
 		s.credentials[name] = credentialFingerprint(s.credKey, name, u.PasswordHash)
+		s.refreshCredentials[name] = refreshCredential(name, u.PasswordHash)
 	}
 	s.clients = make(map[string]*client, len(cfg.Clients))
 	for _, c := range cfg.Clients {

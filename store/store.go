@@ -79,6 +79,10 @@ type AuthCode struct {
 	// AuthorizationDetails is the RFC 9396 JSON array the user approved,
 	// carried to the token response; nil when the code is not narrowed.
 	AuthorizationDetails []byte
+	// Credential fingerprints the credential the user signed in with,
+	// carried to the refresh tokens issued from the code; nil when they
+	// are not bound to one. The store keeps it as it is given.
+	Credential []byte
 }
 
 // Grant is what a user allowed a client: the unit that codes, access
@@ -132,7 +136,11 @@ type RefreshToken struct {
 	// FamilyExpiresAt is when the chain of rotations that began with the
 	// code ends, however often it is used (the absolute lifetime).
 	FamilyExpiresAt time.Time
-	RotatedAt       time.Time // zero until used
+	// Credential is the code's, carried from token to token: the caller
+	// refuses a token whose user has changed that credential since
+	// (RFC 9700 §4.14.2). nil when not bound.
+	Credential []byte
+	RotatedAt  time.Time // zero until used
 }
 
 // Revocation records an access token refused before its expiry, such as

@@ -42,8 +42,8 @@ func checkCode(t *testing.T, what string, got, want store.AuthCode) {
 	if got.ID != want.ID || got.ClientID != want.ClientID || got.RedirectURI != want.RedirectURI ||
 		got.Subject != want.Subject || got.CodeChallenge != want.CodeChallenge ||
 		got.CodeChallengeMethod != want.CodeChallengeMethod || got.Nonce != want.Nonce ||
-		got.GrantID != want.GrantID || !bytes.Equal(got.AuthorizationDetails, want.AuthorizationDetails) ||
-		(got.AuthorizationDetails == nil) != (want.AuthorizationDetails == nil) {
+		got.GrantID != want.GrantID || !sameBytes(got.AuthorizationDetails, want.AuthorizationDetails) ||
+		!sameBytes(got.Credential, want.Credential) {
 		t.Errorf("%s = %+v; want %+v", what, got, want)
 	}
 	checkStrings(t, what+".Scopes", got.Scopes, want.Scopes)
@@ -57,9 +57,16 @@ func checkCode(t *testing.T, what string, got, want store.AuthCode) {
 	}
 }
 
+// sameBytes reports whether a and b hold the same bytes and are both nil
+// or both not: the store keeps "none" apart from "empty".
+func sameBytes(a, b []byte) bool {
+	return bytes.Equal(a, b) && (a == nil) == (b == nil)
+}
+
 func testAuthCodeRedeem(t *testing.T, s store.Store) {
 	c := newCode("c1")
 	c.AuthorizationDetails = []byte(`[{"type":"photos","actions":["read"],"identifiers":["1"]}]`)
+	c.Credential = []byte{0, 1, 0xfe, 0xff}
 	mustCreateCode(t, s, c)
 	now := base.Add(30 * time.Second)
 	got, err := s.RedeemAuthCode(context.Background(), c.ID, now)

@@ -28,6 +28,7 @@ func refreshFixture(t *testing.T, s store.Store) store.RefreshToken {
 	mustSaveGrant(t, s, newGrant("g1", "alice", "photo-printer", "openid", "offline_access", "photos.read"), nil)
 	rt := newRefresh("rt1", "g1")
 	rt.AuthorizationDetails = []byte(`[{"type":"photos","actions":["read"],"identifiers":["7"]}]`)
+	rt.Credential = []byte{0, 0x80, 0xff}
 	if err := s.CreateRefreshToken(context.Background(), rt); err != nil {
 		t.Fatalf("CreateRefreshToken: %v", err)
 	}
@@ -37,7 +38,7 @@ func refreshFixture(t *testing.T, s store.Store) store.RefreshToken {
 func checkRefresh(t *testing.T, what string, got, want store.RefreshToken) {
 	t.Helper()
 	if got.ID != want.ID || got.GrantID != want.GrantID || got.ClientID != want.ClientID || got.Subject != want.Subject ||
-		string(got.AuthorizationDetails) != string(want.AuthorizationDetails) || (got.AuthorizationDetails == nil) != (want.AuthorizationDetails == nil) {
+		!sameBytes(got.AuthorizationDetails, want.AuthorizationDetails) || !sameBytes(got.Credential, want.Credential) {
 		t.Errorf("%s = %+v; want %+v", what, got, want)
 	}
 	checkStrings(t, what+".Scopes", got.Scopes, want.Scopes)

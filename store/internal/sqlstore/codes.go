@@ -12,7 +12,7 @@ import (
 
 const codeColumns = `id, client_id, redirect_uri, subject, scopes, code_challenge,
 	code_challenge_method, nonce, auth_time, created_at, expires_at, redeemed_at,
-	grant_id, authorization_details`
+	grant_id, authorization_details, credential`
 
 // CreateAuthCode stores c, or reports store.ErrConflict if its ID exists.
 func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
@@ -23,11 +23,11 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 		return s.errorf("creating auth code", err)
 	}
 	q := `INSERT INTO auth_codes (` + codeColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	res, err := s.db.ExecContext(ctx, s.d.rebind(q),
 		c.ID, c.ClientID, c.RedirectURI, c.Subject, scopes, c.CodeChallenge,
 		c.CodeChallengeMethod, c.Nonce, toMicros(c.AuthTime), toMicros(c.CreatedAt),
-		toMicros(c.ExpiresAt), toNullMicros(c.RedeemedAt), c.GrantID, nullBytes(c.AuthorizationDetails))
+		toMicros(c.ExpiresAt), toNullMicros(c.RedeemedAt), c.GrantID, nullBytes(c.AuthorizationDetails), nullBytes(c.Credential))
 	if err != nil {
 		return s.errorf("creating auth code", err)
 	}
@@ -90,16 +90,19 @@ func (s *Store) readCode(ctx context.Context, tx *sql.Tx, id string) (store.Auth
 	var scopes string
 	var authTime, created, expires int64
 	var redeemed sql.NullInt64
-	var details []byte
+	var details, cred []byte
 	err := tx.QueryRowContext(ctx, s.d.rebind(q), id).Scan(
 		&c.ID, &c.ClientID, &c.RedirectURI, &c.Subject, &scopes, &c.CodeChallenge,
 		&c.CodeChallengeMethod, &c.Nonce, &authTime, &created, &expires, &redeemed,
-		&c.GrantID, &details)
+		&c.GrantID, &details, &cred)
 	if err != nil {
 		return store.AuthCode{}, err
 	}
 	if len(details) > 0 {
 		c.AuthorizationDetails = details
+	}
+	if len(cred) > 0 {
+		c.Credential = cred
 	}
 	if c.Scopes, err = decodeScopes(scopes); err != nil {
 		return store.AuthCode{}, fmt.Errorf("auth code %q: %w", id, err)

@@ -179,6 +179,17 @@ var migrations = []migration{
 			`CREATE UNIQUE INDEX signing_keys_replaces ON signing_keys (algorithm, replaces)`,
 		},
 	},
+	{
+		// Refresh tokens remember the credential the user signed in with,
+		// so that changing the password ends them. Rows from before have
+		// none.
+		version: 9,
+		name:    "credential of codes and refresh tokens",
+		stmts: []string{
+			`ALTER TABLE auth_codes ADD COLUMN credential {{blob}}`,
+			`ALTER TABLE refresh_tokens ADD COLUMN credential {{blob}}`,
+		},
+	},
 }
 
 // Migrate brings the schema up to date on conn, one transaction per

@@ -9,8 +9,7 @@ import (
 	"github.com/scopegate/scopegate/store"
 )
 
-const refreshColumns = `id, grant_id, client_id, subject, scopes, authorization_details,
-	auth_time, created_at, expires_at, family_expires_at, rotated_at`
+const refreshColumns = refreshColumnsButRotated + `, rotated_at`
 
 // CreateRefreshToken stores t, or reports store.ErrConflict if its ID
 // exists.
@@ -24,7 +23,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 }
 
 const refreshInsert = `INSERT INTO refresh_tokens (` + refreshColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 func (s *Store) insertRefresh(ctx context.Context, q prepared, t store.RefreshToken) error {
 	scopes, err := encodeScopes(t.Scopes)
@@ -33,7 +32,7 @@ func (s *Store) insertRefresh(ctx context.Context, q prepared, t store.RefreshTo
 	}
 	res, err := q.ExecContext(ctx, s.d.rebind(refreshInsert), t.ID, t.GrantID, t.ClientID, t.Subject, scopes,
 		nullBytes(t.AuthorizationDetails), toMicros(t.AuthTime), toMicros(t.CreatedAt),
-		toMicros(t.ExpiresAt), toMicros(t.FamilyExpiresAt), toNullMicros(t.RotatedAt))
+		toMicros(t.ExpiresAt), toMicros(t.FamilyExpiresAt), nullBytes(t.Credential), toNullMicros(t.RotatedAt))
 	if err != nil {
 		return err
 	}
@@ -65,11 +64,11 @@ func (s *Store) readRefresh(ctx context.Context, q prepared, id string) (store.R
 func scanRefresh(id string, row scanner) (store.RefreshToken, error) {
 	var t store.RefreshToken
 	var scopes string
-	var details []byte
+	var details, cred []byte
 	var authTime, created, expires, family int64
 	var rotated sql.NullInt64
 	err := row.Scan(&t.ID, &t.GrantID, &t.ClientID, &t.Subject,
-		&scopes, &details, &authTime, &created, &expires, &family, &rotated)
+		&scopes, &details, &authTime, &created, &expires, &family, &cred, &rotated)
 	if err != nil {
 		return store.RefreshToken{}, err
 	}
@@ -78,6 +77,9 @@ func scanRefresh(id string, row scanner) (store.RefreshToken, error) {
 	}
 	if len(details) > 0 {
 		t.AuthorizationDetails = details
+	}
+	if len(cred) > 0 {
+		t.Credential = cred
 	}
 	t.AuthTime, t.CreatedAt = fromMicros(authTime), fromMicros(created)
 	t.ExpiresAt, t.FamilyExpiresAt = fromMicros(expires), fromMicros(family)
@@ -94,7 +96,7 @@ const refreshRotate = `UPDATE refresh_tokens SET rotated_at = ?
 	RETURNING ` + refreshColumnsButRotated + `, NULL`
 
 const refreshColumnsButRotated = `id, grant_id, client_id, subject, scopes, authorization_details,
-	auth_time, created_at, expires_at, family_expires_at`
+	auth_time, created_at, expires_at, family_expires_at, credential`
 
 // RotateRefreshToken marks oldID rotated, asks successor for the next
 // token and stores it, in one transaction. The conditional UPDATE alone
