@@ -1,11 +1,14 @@
 package proxy
 
 import (
+	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"mime"
@@ -92,7 +95,8 @@ func (u *upstream) filterResponse(resp *http.Response) error {
 	h := resp.Header
 	switch {
 	case resp.StatusCode >= 300:
-		return nil // errors and redirects carry no list; passed on as they are
+		withholdBody(resp)
+		return nil
 	case resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusResetContent:
 		return nil
 	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNonAuthoritativeInfo:
@@ -143,6 +147,30 @@ func (u *upstream) filterResponse(resp *http.Response) error {
 	return nil
 }
 
+// withholdBody replaces the body of an error or redirect answer to a
+// filter route. It is not the list, so it cannot be filtered, yet a legacy
+// API's error page may quote anything, the items included: its status and
+// headers pass, its body is the gateway's note.
+func withholdBody(resp *http.Response) {
+	h := resp.Header
+	for _, k := range validators {
+		delete(h, k)
+	}
+	if resp.StatusCode == http.StatusNotModified || resp.Request.Method == http.MethodHead {
+		return // no body
+	}
+	_ = resp.Body.Close()
+	body := fmt.Appendf(nil, `{"error":"upstream_error","error_description":"the upstream answered %d; `+
+		`its body is withheld from a token narrowed to picked items"}`+"\n", resp.StatusCode)
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Cache-Control"] = []string{"private, no-store"}
+	resp.ContentLength = int64(len(body))
+	resp.TransferEncoding = nil
+	resp.Uncompressed = false
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+}
+
 // decodedBody undoes gzip or deflate (RFC 9110 §8.4.1); another coding,
 // or several, is refused rather than filtered blind.
 func decodedBody(resp *http.Response) (io.Reader, error) {
@@ -164,13 +192,31 @@ func decodedBody(resp *http.Response) (io.Reader, error) {
 		}
 		return zr, nil
 	case "deflate":
-		zr, err := zlib.NewReader(resp.Body)
+		return inflate(resp.Body)
+	}
+	return nil, refuseList("the upstream's answer has an unsupported content coding")
+}
+
+// inflate decodes a deflate answer: zlib data as RFC 9110 §8.4.1.2 says,
+// or a bare DEFLATE stream, which some servers send instead and browsers
+// accept. A zlib stream starts with a header whose two bytes, read as a
+// big-endian number, are a multiple of 31 and name method 8 (RFC 1950
+// §2.2); a bare stream starting so is rare, and is then refused as corrupt
+// rather than misread.
+func inflate(body io.Reader) (io.Reader, error) {
+	br := bufio.NewReader(body)
+	head, err := br.Peek(2)
+	if err != nil && len(head) < 2 {
+		return nil, refuseList("the upstream's deflate answer is corrupt")
+	}
+	if head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
+		zr, err := zlib.NewReader(br)
 		if err != nil {
 			return nil, refuseList("the upstream's deflate answer is corrupt")
 		}
 		return zr, nil
 	}
-	return nil, refuseList("the upstream's answer has an unsupported content coding")
+	return flate.NewReader(br), nil
 }
 
 // bufferBody is a filtered answer; Close recycles its buffer once
