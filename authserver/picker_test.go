@@ -332,8 +332,8 @@ func TestThumbnails(t *testing.T) {
 	consentFor(t, env, b, url.Values{"scope": {"photos.read"}})
 	p := b.get(thumbnailURL("photos", "1"))
 	if p.status != http.StatusOK || p.body != string(pngBytes) || p.header.Get("Content-Type") != "image/png" ||
-		!strings.Contains(p.header.Get("Cache-Control"), "private") {
-		t.Errorf("own photo: status %d type %q cache %q; want 200 image/png private", p.status, p.header.Get("Content-Type"), p.header.Get("Cache-Control"))
+		p.header.Get("Cache-Control") != "private, no-store" {
+		t.Errorf("own photo: status %d type %q cache %q; want 200 image/png private, no-store", p.status, p.header.Get("Content-Type"), p.header.Get("Cache-Control"))
 	}
 	for _, u := range []string{thumbnailURL("photos", "b1"), thumbnailURL("photos", "99"), thumbnailURL("albums", "1")} {
 		if p := b.get(u); p.status != http.StatusNotFound {

@@ -71,9 +71,11 @@ func (s *Server) handleThumbnail(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	// The user's own picture: cacheable by their browser only, for as
-	// long as a consent page may be open.
-	h.Set("Cache-Control", "private, max-age=300")
+	// Not kept: the URL names no user, so a cached picture of alice's
+	// item 1 could be shown as bob's item 1 on a shared browser, or to
+	// whoever opens the URL after she signed out. The page keeps the
+	// images it loaded for as long as it is open.
+	h.Set("Cache-Control", "private, no-store")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
