@@ -62,6 +62,10 @@ type pickState struct {
 	listing *listing
 	err     error
 	checked map[string]bool
+	// earlier counts the items of the grant's pick outside the client's
+	// proposal: they stay shared as long as the maximum allows.
+	earlier int
+	notice  string // what the last button did that the user may not expect
 }
 
 // offered are the items the user may tick: their listing, narrowed to the
@@ -121,23 +125,57 @@ func preselect(ps []*pickState, g store.Grant) {
 	}
 }
 
-// pickerPages turns the states into what the templates show.
+// noteEarlier records, for pickers of a proposal, how many items of g's
+// pick lie outside it: mergePick keeps them only while they fit within
+// the maximum together with the new ones, and the page says so.
+func noteEarlier(ps []*pickState, g store.Grant) {
+	gd := decodeDetails(g.AuthorizationDetails)
+	for _, p := range ps {
+		p.earlier = 0
+		if d := detailFor(gd, p.req.Type); d != nil && p.req.Proposed != nil {
+			for _, id := range d.Identifiers {
+				if !slices.Contains(p.req.Proposed, id) {
+					p.earlier++
+				}
+			}
+		}
+	}
+}
+
+// pickerPages turns the states into what the templates show. failed is
+// true when some picker has nothing the user could share.
+
 func (s *Server) pickerPages(ps []*pickState) ([]pages.Picker, bool) {
 	var out []pages.Picker
 	failed := false
 	for _, p := range ps {
 		pg := pages.Picker{Type: p.req.Type, Noun: p.req.Type, Field: pickField(p.req.Type),
-			Proposed: p.req.Proposed != nil}
+			Proposed: p.req.Proposed != nil, Notice: p.notice}
 		if p.res != nil {
 			pg.Max = p.res.MaxItems
 		}
-		if p.err != nil {
-			failed = true
+		offered := p.offered()
+		switch {
+		case p.err != nil:
 			pg.Error = "Your " + p.req.Type + " could not be loaded right now, so nothing can be shared. You can deny the request, or try again later."
+		case len(offered) == 0 && pg.Proposed:
+			pg.Error = "None of the " + p.req.Type + " the app asked for are in your account, so there is nothing to share. You can deny the request."
+		}
+		if pg.Error != "" {
+			failed = true
 			out = append(out, pg)
 			continue
 		}
-		for i, it := range p.offered() {
+		if len(offered) == 0 {
+			failed = true // "You have no ... yet": nothing to allow
+		}
+		if p.earlier > 0 && p.earlier+len(offered) > pg.Max {
+			room := max(pg.Max-p.earlier, 0)
+			pg.Notice = fmt.Sprintf("The app can already see %s besides these. One app can see at most %d, "+
+				"so if you tick more than %d here, the ones you tick replace them.",
+				pages.CountOf(p.earlier, p.req.Type), pg.Max, room)
+		}
+		for i, it := range offered {
 			pi := pages.PickItem{ID: it.ID, Label: it.Label, Checked: p.checked[it.ID],
 				InputID: "item-" + p.req.Type + "-" + strconv.Itoa(i)}
 			if p.res.List.Thumbnail != "" {
@@ -224,6 +262,10 @@ func selectAction(ps []*pickState, p url.Values) {
 				st.checked[it.ID] = true
 			}
 		}
+		if st.req.Type == typ && verb == "all" && st.res != nil && len(st.offered()) > st.res.MaxItems {
+			st.notice = fmt.Sprintf("Only the first %s are ticked: one app can see at most %d.",
+				pages.CountOf(st.res.MaxItems, st.req.Type), st.res.MaxItems)
+		}
 	}
 }
 
@@ -256,6 +298,7 @@ func (s *Server) showPickerConsent(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	preselect(ps, g)
+	noteEarlier(ps, g)
 	s.pickConsentPage(w, r, http.StatusOK, s.consentData(r, sess, req, sealed), ps, "")
 }
 
@@ -265,6 +308,13 @@ func (s *Server) showPickerConsent(w http.ResponseWriter, r *http.Request, sess 
 func (s *Server) consentPicked(w http.ResponseWriter, r *http.Request, sess *session, req *authRequest, p url.Values) {
 	ps := s.loadPickers(r.Context(), sess.Username, req.Items)
 	d := s.consentData(r, sess, req, p.Get("authz"))
+	// The page may be shown again: it says what the grant holds already.
+	g, err := s.store.LiveGrant(r.Context(), sess.Username, req.ClientID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internalError(w, r, err)
+		return
+	}
+	noteEarlier(ps, g)
 	if p.Has("select") && p.Get("decision") == "" {
 		selectAction(ps, p)
 		s.pickConsentPage(w, r, http.StatusOK, d, ps, "")
@@ -276,7 +326,7 @@ func (s *Server) consentPicked(w http.ResponseWriter, r *http.Request, sess *ses
 		s.pickConsentPage(w, r, pe.status, d, ps, pe.msg)
 		return
 	}
-	g, err := s.grantPicked(r.Context(), sess.Username, req.ClientID, req.Scopes, req.Items, picks)
+	g, err = s.grantPicked(r.Context(), sess.Username, req.ClientID, req.Scopes, req.Items, picks)
 	if err != nil {
 		s.internalError(w, r, err)
 		return

@@ -13,6 +13,7 @@ type Picker struct {
 	Proposed bool   // the application proposed these items; the user may only narrow
 	Error    string // the items could not be listed
 	Selected int    // items checked when the page was built
+	Notice   string // what the user should know before allowing, or ""
 }
 
 // PickItem is one item of a picker.

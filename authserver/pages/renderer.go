@@ -54,7 +54,7 @@ func New(brand Brand) (*Renderer, error) {
 	// Each page is parsed with its own copy of the layout, because every
 	// page defines the same "content" block.
 	for _, name := range []string{"login", "consent", "account", "error", "loggedout", "logout", "pick"} {
-		t, err := template.New(name).Funcs(template.FuncMap{"initialOf": initial}).ParseFS(templateFS, "templates/layout.html", "templates/picker.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(template.FuncMap{"initialOf": initial, "count": CountOf}).ParseFS(templateFS, "templates/layout.html", "templates/picker.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("pages: parsing %s template: %w", name, err)
 		}

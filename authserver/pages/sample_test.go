@@ -50,6 +50,23 @@ func samples(r *Renderer) map[string]func(http.ResponseWriter) {
 				Hidden: map[string]string{"request_id": "req-42"},
 			})
 		},
+		"consent-picker": func(w http.ResponseWriter) {
+			r.Consent(w, http.StatusOK, ConsentData{
+				Action: "/oauth2/consent", CSRFToken: "csrf-123", ClientName: "PrintMyPhotos",
+				ClientID: "printmyphotos", RedirectURI: "https://printmyphotos.example/oauth/callback",
+				UserName: "Alice Martin", Scopes: scopes[:1],
+				Hidden: map[string]string{"authz": "req-42"},
+				Pickers: []Picker{{
+					Type: "photos", Noun: "photos", Field: "pick.photos", Max: 3, Proposed: true, Selected: 2,
+					Notice: "The app can already see 2 photos besides these. One app can see at most 3, " +
+						"so if you tick more than 1 here, the ones you tick replace them.",
+					Items: []PickItem{
+						{ID: "3", Label: "Mountains", Checked: true, InputID: "item-photos-0"},
+						{ID: "4", Label: "Lake at dawn", Checked: true, InputID: "item-photos-1"},
+					},
+				}},
+			})
+		},
 		"account": func(w http.ResponseWriter) {
 			r.Account(w, http.StatusOK, AccountData{
 				UserName: "Alice Martin", Email: "alice@example.com",
