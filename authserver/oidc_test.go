@@ -182,6 +182,7 @@ func TestUserinfoMethods(t *testing.T) {
 		{"no token", "POST", "", "", "", 401, ""},
 		{"header and body", "POST", "Bearer " + tok.AccessToken, form("access_token", tok.AccessToken), "application/x-www-form-urlencoded", 400, "invalid_request"},
 		{"body twice", "POST", "", form("access_token", tok.AccessToken, "access_token", tok.AccessToken), "application/x-www-form-urlencoded", 400, "invalid_request"},
+		{"empty Bearer", "GET", "Bearer ", "", "", 400, "invalid_request"},
 		{"body on GET", "GET", "", form("access_token", tok.AccessToken), "application/x-www-form-urlencoded", 401, ""},
 		{"JSON body", "POST", "", `{"access_token":"` + tok.AccessToken + `"}`, "application/json", 401, ""},
 		{"bad token", "POST", "Bearer " + tok.AccessToken + "x", "", "", 401, "invalid_token"},
@@ -216,7 +217,7 @@ func TestUserinfoMethods(t *testing.T) {
 				if challenge != `Bearer realm="scopegate"` {
 					t.Errorf("WWW-Authenticate %q, want a bare Bearer challenge", challenge)
 				}
-			case tc.want != 400:
+			default:
 				if !strings.Contains(challenge, `error="`+tc.wantErr+`"`) {
 					t.Errorf("WWW-Authenticate %q, want error %s", challenge, tc.wantErr)
 				}

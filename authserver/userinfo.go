@@ -16,6 +16,11 @@ import (
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	raw, oe := bearerToken(w, r)
 	if oe != nil {
+		if oe.Code == codeInvalidRequest {
+			// A resource server's challenge names the error too (RFC 6750
+			// §3); the token endpoint's invalid_request has none.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="scopegate", error="invalid_request"`)
+		}
 		s.writeJSONError(w, r, oe)
 		return
 	}
