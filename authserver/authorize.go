@@ -1,12 +1,14 @@
 package authserver
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -34,6 +36,12 @@ type authRequest struct {
 	HasMaxAge     bool
 	MaxAge        int64
 	RequestedAt   int64 // unix seconds
+	// RequestedAtNanos is RequestedAt in unix nanoseconds; 0 in requests
+	// sealed before it was kept.
+	RequestedAtNanos int64
+	// HintSubject is the sub of the request's id_token_hint: the user the
+	// client expects; a session of another user does not serve it.
+	HintSubject string
 	// Items are the narrowed item types asked for (RFC 9396), by a plain
 	// narrowed scope or by authorization_details; the consent page shows
 	// a picker for each.
@@ -51,7 +59,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, http.StatusBadRequest, "Invalid request", "The authorization request could not be read.")
 		return
 	}
-	req, oe := s.parseAuthorize(params)
+	req, oe := s.parseAuthorize(r.Context(), params)
 	if req == nil {
 		// Client or redirect URI unknown: redirecting would make us an
 		// open redirector (RFC 9700 §4.11.2).
@@ -73,7 +81,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // parseAuthorize checks an authorization request. A nil request means the
 // error must be shown as a page; otherwise the request carries a trusted
 // redirect URI and the state for an error redirect.
-func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
+func (s *Server) parseAuthorize(ctx context.Context, p url.Values) (*authRequest, *Error) {
 	if len(p["client_id"]) > 1 || len(p["redirect_uri"]) > 1 {
 		return nil, oauthErr(codeInvalidRequest, "The request repeats client_id or redirect_uri.")
 	}
@@ -128,13 +136,23 @@ func (s *Server) parseAuthorize(p url.Values) (*authRequest, *Error) {
 		return req, oe
 	}
 	req.Scopes, req.Items = scopes, items
+	if hint := p.Get("id_token_hint"); hint != "" {
+		// OIDC Core §3.1.2.1: an ID token we issued, expired or not,
+		// naming the user the client expects.
+		sub, _, err := s.checkIDTokenHint(ctx, hint)
+		if err != nil {
+			return req, oauthErr(codeInvalidRequest, "id_token_hint is not an ID token issued here")
+		}
+		req.HintSubject = sub
+	}
 	return req, s.parsePrompt(req, p)
 }
 
 // parsePrompt reads prompt and max_age (OIDC Core §3.1.2.1). Unknown
 // prompt values are ignored, like unknown parameters.
 func (s *Server) parsePrompt(req *authRequest, p url.Values) *Error {
-	req.RequestedAt = s.now().Unix()
+	now := s.now()
+	req.RequestedAt, req.RequestedAtNanos = now.Unix(), now.UnixNano()
 	prompts := strings.Fields(p.Get("prompt"))
 	for _, v := range prompts {
 		switch v {
@@ -162,18 +180,41 @@ func (s *Server) parsePrompt(req *authRequest, p url.Values) *Error {
 }
 
 // needsLogin reports whether sess cannot serve req: nobody is signed in,
-// the sign-in happened before a prompt=login request, or (if checkMaxAge)
-// it is older than max_age allows.
+// or the sign-in came before the request and the request asked for a new
+// one (prompt=login), for another user (id_token_hint) or (if
+// checkMaxAge) for one no older than max_age.
+// A sign-in completed after the request arrived was made for it, and
+// satisfies both however long the consent page then stays open.
 func (s *Server) needsLogin(req *authRequest, sess *session, checkMaxAge bool) bool {
 	switch {
 	case !sess.signedIn():
 		return true
-	case req.PromptLogin && sess.AuthTime < req.RequestedAt:
+	case sess.signedInAfter(req):
+		return false
+	case req.PromptLogin:
 		return true
-	case checkMaxAge && req.HasMaxAge && s.now().Unix()-sess.AuthTime > req.MaxAge:
+	case req.HintSubject != "" && req.HintSubject != sess.Username:
+		// The client expects another user: with prompt=none that is
+		// login_required (OIDC Core §3.1.2.1), else the user signs in.
 		return true
+	case checkMaxAge && req.HasMaxAge:
+		// Whole seconds of auth_time, counted from the start of its
+		// second: max_age=0 always asks again.
+		return s.now().Sub(time.Unix(sess.AuthTime, 0)) > time.Duration(req.MaxAge)*time.Second
 	}
 	return false
+}
+
+// signedInAfter reports whether sess signed in after req arrived: in a
+// later nanosecond, or the same one (only a clock that stands still, as in
+// tests, puts a sign-in and the request it answers there). Without the
+// nanoseconds (a cookie or request from before they were kept), only a
+// later second counts.
+func (sess *session) signedInAfter(req *authRequest) bool {
+	if sess.SignedInAt == 0 || req.RequestedAtNanos == 0 {
+		return sess.AuthTime > req.RequestedAt
+	}
+	return sess.SignedInAt >= req.RequestedAtNanos
 }
 
 // identityScopes are the OpenID Connect scopes (OIDC Core §5.4), built in.

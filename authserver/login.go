@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -163,7 +164,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	// A new session ID at every login: a planted cookie never becomes a
 	// signed-in session (session fixation).
-	sess, err = s.startSession(w, r, oauthrule.CanonicalUsername(u.Username))
+	sess, err = s.startSession(w, r, oauthrule.CanonicalUsername(u.Username), time.Time{})
 	if err != nil {
 		s.internalError(w, r, err)
 		return

@@ -137,3 +137,85 @@ func idTokenClaim(t *testing.T, raw, name string) float64 {
 	f, _ := m[name].(float64)
 	return f
 }
+
+// TestPromptLoginSameSecond: prompt=login and max_age=0 ask for a new
+// sign-in even when the session's sign-in was in the same second as the
+// request (auth_time has whole seconds; the comparison must not).
+func TestPromptLoginSameSecond(t *testing.T) {
+	base := time.Now().Truncate(time.Second)
+	var ticks atomic.Int64 // every reading of the clock is a microsecond later
+	env := newTestServer(t, func(c *Config) {
+		c.Now = func() time.Time { return base.Add(time.Duration(ticks.Add(1)) * time.Microsecond) }
+	})
+	b := newBrowser(t, env)
+	params := func(k, v string) string {
+		q := url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"openid photos.read"}, "nonce": {"n"}}
+		if k != "" {
+			q.Set(k, v)
+		}
+		return env.authURL(q)
+	}
+	redirectParams(t, b.authorize(params("", ""), "alice", alicePassword))
+	for _, p := range [][2]string{{"prompt", "login"}, {"max_age", "0"}} {
+		page := b.follow(b.get(params(p[0], p[1])))
+		if !strings.Contains(page.body, `name="password"`) {
+			t.Errorf("%s=%s in the second of the sign-in: status %d Location %q; want the login page", p[0], p[1], page.status, page.header.Get("Location"))
+		}
+	}
+	if elapsed := time.Duration(ticks.Load()) * time.Microsecond; elapsed >= time.Second {
+		t.Fatalf("the test's clock left the second (%v): it proves nothing", elapsed)
+	}
+}
+
+// TestIDTokenHint: an id_token_hint naming another user than the signed-in
+// one gets login_required with prompt=none and the login page without it;
+// one naming the signed-in user gets a code; one we did not issue is an
+// invalid_request (OIDC Core §3.1.2.1).
+func TestIDTokenHint(t *testing.T) {
+	env := newTestServer(t, nil)
+	authURL := func(extra ...string) string {
+		q := url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"openid"}, "nonce": {"n"}, "state": {"s"}}
+		for i := 0; i < len(extra); i += 2 {
+			q.Set(extra[i], extra[i+1])
+		}
+		return env.authURL(q)
+	}
+	idTokenOf := func(b *browser, user, password string) string {
+		t.Helper()
+		res := env.redeem(t, redirectParams(t, b.authorize(authURL(), user, password)).Get("code"))
+		if str(res.json, "id_token") == "" {
+			t.Fatalf("code exchange for %s: %d %v; want an ID token", user, res.status, res.json)
+		}
+		return str(res.json, "id_token")
+	}
+	alices := idTokenOf(newBrowser(t, env), "alice", alicePassword)
+	b := newBrowser(t, env)
+	bobs := idTokenOf(b, "bob", "bob's password")
+
+	tests := []struct {
+		name      string
+		extra     []string
+		wantError string // in the redirect; "" wants a code
+		wantLogin bool   // the login page instead of a redirect
+	}{
+		{"hint of the signed-in user", []string{"prompt", "none", "id_token_hint", bobs}, "", false},
+		{"hint of another user, prompt=none", []string{"prompt", "none", "id_token_hint", alices}, "login_required", false},
+		{"hint of another user", []string{"id_token_hint", alices}, "", true},
+		{"not an ID token of ours", []string{"prompt", "none", "id_token_hint", "eyJhbGciOiJub25lIn0.e30."}, "invalid_request", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := b.follow(b.get(authURL(tc.extra...)))
+			if tc.wantLogin {
+				if p.status != http.StatusOK || !strings.Contains(p.body, `name="password"`) {
+					t.Errorf("status %d; want the login page", p.status)
+				}
+				return
+			}
+			q := redirectParams(t, p)
+			if q.Get("error") != tc.wantError || (tc.wantError == "") != q.Has("code") {
+				t.Errorf("redirect %v; want error %q", q, tc.wantError)
+			}
+		})
+	}
+}

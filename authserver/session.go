@@ -36,7 +36,14 @@ const (
 type session struct {
 	ID       string
 	Username string // canonical; empty before login
-	AuthTime int64  // unix seconds of the login
+	// AuthTime is when the user authenticated, in unix seconds: the
+	// login here, or what the identity provider said of its own (the ID
+	// token's auth_time, OIDC Core §2).
+	AuthTime int64
+	// SignedInAt is when the sign-in completed here, in unix nanoseconds,
+	// so that a sign-in in the same second as a request is told apart
+	// from one made for it; 0 in cookies from before it was kept.
+	SignedInAt int64
 	// Credential fingerprints the user's password hash at login, so that
 	// changing the password or removing the user in the config (at a
 	// restart or a reload) ends every session of that user.
@@ -198,10 +205,15 @@ func (s *Server) anonymousSession(w http.ResponseWriter, r *http.Request) (*sess
 // startSession replaces whatever session the browser had with a new one
 // for username, under a new ID recorded in the store; the session the
 // browser had before, if signed in, ends.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, username string) (*session, error) {
+// authTime is when the user authenticated, if an identity provider said
+// so, else the zero time: the sign-in is now.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, username string, authTime time.Time) (*session, error) {
 	cred, _ := s.credentialFor(username)
 	now := s.now()
-	sess := &session{ID: randomToken(32), Username: username, AuthTime: now.Unix(), Credential: cred}
+	if authTime.IsZero() || authTime.After(now) {
+		authTime = now
+	}
+	sess := &session{ID: randomToken(32), Username: username, AuthTime: authTime.Unix(), SignedInAt: now.UnixNano(), Credential: cred}
 	rec := store.LoginSession{ID: sessionRecordID(sess.ID), Subject: username,
 		AuthTime: time.Unix(sess.AuthTime, 0), CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
 	if err := s.store.CreateLoginSession(r.Context(), rec); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"strconv"
 	"time"
 	"unicode"
@@ -153,24 +154,30 @@ func (s *Server) handleUpstreamCallback(w http.ResponseWriter, r *http.Request) 
 		s.upstreamFailed(w, r, up, http.StatusBadGateway, title, desc, "provider returned an error", zap.String("error", safeErrorCode(e)))
 		return
 	}
-	prof, subject, reason := s.verifyUpstream(r.Context(), up, txn, q.Get("code"))
-	if reason != "" {
+	in, reason := s.verifyUpstream(r.Context(), up, txn, q.Get("code"))
+	switch {
+	case reason == reasonUnreachable:
+		s.upstreamFailed(w, r, up, http.StatusBadGateway, "We could not confirm your sign-in with "+up.Name,
+			up.Name+" could not be reached, so you were not signed in. Try again in a moment, or ask your administrator.", reason)
+		return
+	case reason != "":
 		s.upstreamFailed(w, r, up, http.StatusBadGateway, "We could not confirm your sign-in with "+up.Name,
 			up.Name+" answered in a way we could not trust, so you were not signed in. Try again later, or ask your administrator.", reason)
 		return
 	}
 	now := s.now().UTC()
+	subject := in.subject
 	if err := s.store.SaveFederatedUser(r.Context(), store.FederatedUser{Subject: subject, Provider: up.ID,
-		Name: prof.Name, Email: prof.Email, EmailVerified: prof.EmailVerified, CreatedAt: now, UpdatedAt: now}); err != nil {
+		Name: in.profile.Name, Email: in.profile.Email, EmailVerified: in.profile.EmailVerified, CreatedAt: now, UpdatedAt: now}); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	sess, err := s.startSession(w, r, subject)
+	sess, err := s.startSession(w, r, subject, in.authTime)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	s.audit(r, EventLoginSuccess, subject, "", zap.String("idp", up.ID))
+	s.audit(r, EventLoginSuccess, subject, requestClient(txn.Request), zap.String("idp", up.ID))
 	if txn.Request == nil || !s.requestStillValid(txn.Request) {
 		http.Redirect(w, r, "/oauth2/account", http.StatusSeeOther)
 		return
@@ -178,15 +185,26 @@ func (s *Server) handleUpstreamCallback(w http.ResponseWriter, r *http.Request) 
 	s.continueAuthorization(w, r, txn.Request, sess)
 }
 
+// reasonUnreachable is verifyUpstream's reason when the provider did not
+// answer the code exchange: down, or too slow.
+const reasonUnreachable = "no answer to the code exchange"
+
+// upstreamSignIn is what a provider's verified ID token says of the user.
+type upstreamSignIn struct {
+	profile  profileClaims
+	subject  string    // the local subject, "<provider id>:<upstream sub>"
+	authTime time.Time // when the provider authenticated the user; zero if it did not say
+}
+
 // verifyUpstream exchanges the code and checks the ID token. It returns
-// the profile and local subject, or why it refused (for the log only).
-func (s *Server) verifyUpstream(ctx context.Context, up *upstream, txn *upstreamTxn, code string) (profileClaims, string, string) {
+// who signed in, or why it refused (for the log only).
+func (s *Server) verifyUpstream(ctx context.Context, up *upstream, txn *upstreamTxn, code string) (upstreamSignIn, string) {
 	if code == "" {
-		return profileClaims{}, "", "no code"
+		return upstreamSignIn{}, "no code"
 	}
 	prov, err := s.discover(ctx, up)
 	if err != nil {
-		return profileClaims{}, "", "discovery failed: " + err.Error()
+		return upstreamSignIn{}, "discovery failed: " + err.Error()
 	}
 	ctx, cancel := context.WithTimeout(ctx, upstreamTimeout)
 	defer cancel()
@@ -196,37 +214,52 @@ func (s *Server) verifyUpstream(ctx context.Context, up *upstream, txn *upstream
 		// The error text holds the provider's error code, never a token.
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
-			return profileClaims{}, "", "code exchange refused: " + safeErrorCode(re.ErrorCode)
+			return upstreamSignIn{}, "code exchange refused: " + safeErrorCode(re.ErrorCode)
 		}
-		return profileClaims{}, "", "code exchange failed"
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return upstreamSignIn{}, reasonUnreachable
+		}
+		return upstreamSignIn{}, "code exchange answer unreadable"
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return profileClaims{}, "", "no ID token"
+		return upstreamSignIn{}, "no ID token"
 	}
 	idt, err := prov.Verifier(&oidc.Config{ClientID: up.ClientID, Now: s.now}).Verify(ctx, raw)
 	if err != nil {
-		return profileClaims{}, "", "ID token refused: " + err.Error()
+		return upstreamSignIn{}, "ID token refused: " + err.Error()
+	}
+	// go-oidc checked that aud names us. OpenID Connect Core 1.0 §3.1.3.7
+	// also refuses audiences the client does not trust (we trust no
+	// other) and, as it advises, an azp naming another client.
+	if len(idt.Audience) != 1 {
+		return upstreamSignIn{}, "ID token has other audiences"
 	}
 	if !hmac.Equal([]byte(idt.Nonce), []byte(txn.Nonce)) {
-		return profileClaims{}, "", "ID token nonce mismatch"
+		return upstreamSignIn{}, "ID token nonce mismatch"
 	}
 	if idt.AccessTokenHash != "" {
 		if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
-			return profileClaims{}, "", "ID token at_hash mismatch"
+			return upstreamSignIn{}, "ID token at_hash mismatch"
 		}
 	}
 	if idt.Subject == "" || len(idt.Subject) > maxUpstreamSubject || !plainText(idt.Subject) {
-		return profileClaims{}, "", "ID token sub missing, too long or not plain text"
+		return upstreamSignIn{}, "ID token sub missing, too long or not plain text"
 	}
 	var c struct {
 		Name              string `json:"name"`
 		PreferredUsername string `json:"preferred_username"`
 		Email             string `json:"email"`
 		EmailVerified     *bool  `json:"email_verified"`
+		AZP               string `json:"azp"`
+		AuthTime          int64  `json:"auth_time"`
 	}
 	if err := idt.Claims(&c); err != nil {
-		return profileClaims{}, "", "ID token claims unreadable"
+		return upstreamSignIn{}, "ID token claims unreadable"
+	}
+	if c.AZP != "" && c.AZP != up.ClientID {
+		return upstreamSignIn{}, "ID token azp names another client"
 	}
 	prof := profileClaims{Name: c.Name, EmailVerified: c.EmailVerified}
 	if prof.Name == "" {
@@ -240,7 +273,11 @@ func (s *Server) verifyUpstream(ctx context.Context, up *upstream, txn *upstream
 	if len(prof.Name) > maxProfileClaim || !plainText(prof.Name) {
 		prof.Name = ""
 	}
-	return prof, up.ID + ":" + idt.Subject, ""
+	in := upstreamSignIn{profile: prof, subject: up.ID + ":" + idt.Subject}
+	if c.AuthTime > 0 {
+		in.authTime = time.Unix(c.AuthTime, 0) // startSession takes now for a time to come
+	}
+	return in, ""
 }
 
 // takeUpstreamTxn reads the pending sign-in of this browser and deletes

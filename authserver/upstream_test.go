@@ -204,6 +204,30 @@ func (f *federation) upstreamTokens(t *testing.T, client, secret, nonce string) 
 	return res.json
 }
 
+// resign makes b receive a's ID token with its claims changed by change
+// and signed again with a's key, as a provider would sign a token it
+// really issued so.
+func (f *federation) resign(t *testing.T, change func(map[string]any)) {
+	f.setTamper(func(m map[string]any) {
+		parts := strings.Split(m["id_token"].(string), ".")
+		var claims map[string]any
+		if err := json.Unmarshal(unb64(parts[1]), &claims); err != nil {
+			t.Errorf("a's ID token: %v", err)
+			return
+		}
+		change(claims)
+		payload, _ := json.Marshal(claims)
+		key, err := f.a.srv.keys.signer(context.Background(), jose.RS256)
+		if err != nil {
+			t.Errorf("a's key: %v", err)
+			return
+		}
+		if m["id_token"], err = key.idSigner.sign(payload); err != nil {
+			t.Errorf("signing: %v", err)
+		}
+	})
+}
+
 // substitute makes b receive tokens instead of a's answer to its own
 // code exchange.
 func (f *federation) substitute(tokens map[string]any) {
@@ -367,6 +391,16 @@ func TestUpstreamRefusals(t *testing.T) {
 				})
 				return cb.String(), b
 			}},
+		{"another audience too", http.StatusBadGateway, "could not confirm", "other audiences",
+			func(t *testing.T, b *browser, cb, _ *url.URL) (string, *browser) {
+				f.resign(t, func(c map[string]any) { c["aud"] = []string{upstreamClientID, otherAppID} })
+				return cb.String(), b
+			}},
+		{"azp of another client", http.StatusBadGateway, "could not confirm", "azp names another client",
+			func(t *testing.T, b *browser, cb, _ *url.URL) (string, *browser) {
+				f.resign(t, func(c map[string]any) { c["azp"] = otherAppID })
+				return cb.String(), b
+			}},
 		{"no ID token", http.StatusBadGateway, "could not confirm", "no ID token",
 			func(t *testing.T, b *browser, cb, _ *url.URL) (string, *browser) {
 				f.setTamper(func(m map[string]any) { delete(m, "id_token") })
@@ -472,8 +506,8 @@ func TestUpstreamDown(t *testing.T) {
 	cb, _ := f.toCallback(t, b)
 	f.down.Store(true)
 	p = b.get(cb.String())
-	if p.status != http.StatusBadGateway || f.signedInAtB(b) {
-		t.Errorf("provider down at the code exchange: status %d, want a 502 page and no session", p.status)
+	if p.status != http.StatusBadGateway || f.signedInAtB(b) || !strings.Contains(p.body, "Company A could not be reached") {
+		t.Errorf("provider down at the code exchange: status %d, want a 502 page saying Company A could not be reached, and no session:\n%s", p.status, p.body)
 	}
 }
 
@@ -516,6 +550,35 @@ func TestUpstreamFreshSignIn(t *testing.T) {
 	loc, _ = url.Parse(p.header.Get("Location"))
 	if loc.Query().Has("prompt") || loc.Query().Has("max_age") {
 		t.Errorf("plain sign-in sent %v to Company A", loc.Query())
+	}
+}
+
+// TestUpstreamAuthTime: the ID token b issues for a user of Company A
+// says when Company A authenticated the user (its auth_time), not when
+// the user came back to b, so that a relying party judging max_age sees
+// the real age of the sign-in.
+func TestUpstreamAuthTime(t *testing.T) {
+	f := newFederation(t, nil)
+	upstreamAuth := time.Unix(f.clock.Load(), 0).Add(-time.Hour)
+	f.resign(t, func(c map[string]any) { c["auth_time"] = upstreamAuth.Unix() })
+	b := newBrowser(t, f.b)
+	q := url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"openid"}, "nonce": {"n"}}
+	login := b.follow(b.get(f.b.authURL(q)))
+	res := f.b.redeem(t, redirectParams(t, f.drive(t, b, login, atPrinter)).Get("code"))
+	raw := str(res.json, "id_token")
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		t.Fatalf("code exchange: %d %v; want an ID token", res.status, res.json)
+	}
+	var c struct {
+		Sub      string `json:"sub"`
+		AuthTime int64  `json:"auth_time"`
+	}
+	if err := json.Unmarshal(unb64(parts[1]), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Sub != upstreamID+":alice" || c.AuthTime != upstreamAuth.Unix() {
+		t.Errorf("b's ID token: sub %q auth_time %d; want %s:alice and Company A's %d", c.Sub, c.AuthTime, upstreamID, upstreamAuth.Unix())
 	}
 }
 
