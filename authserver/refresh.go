@@ -178,12 +178,18 @@ func (n *refreshSuccessor) of(old store.RefreshToken) (store.RefreshToken, error
 	if err != nil {
 		return store.RefreshToken{}, err
 	}
-	n.claims = token.Claims{ID: randomToken(32), Subject: old.Subject, ClientID: c.ID, Scopes: scopes, GrantID: old.GrantID}
+	var granted []token.AuthorizationDetail
 	if len(old.AuthorizationDetails) > 0 {
-		if err := json.Unmarshal(old.AuthorizationDetails, &n.claims.AuthorizationDetails); err != nil {
+		if err := json.Unmarshal(old.AuthorizationDetails, &granted); err != nil {
 			return store.RefreshToken{}, fmt.Errorf("authserver: refresh token %s: authorization details: %w", old.ID[:8], err)
 		}
 	}
+	scopes, details, oe := s.narrowDetails(scopes, granted, n.p)
+	if oe != nil {
+		return store.RefreshToken{}, oe
+	}
+	n.claims = token.Claims{ID: randomToken(32), Subject: old.Subject, ClientID: c.ID, Scopes: scopes, GrantID: old.GrantID,
+		AuthorizationDetails: details}
 	if n.accessToken, err = s.signAccessToken(n.key, n.claims, n.now); err != nil {
 		return store.RefreshToken{}, err
 	}

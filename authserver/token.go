@@ -95,6 +95,12 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	if code == "" {
 		return nil, oauthErr(codeInvalidRequest, "code is required")
 	}
+	if p.Has("authorization_details") {
+		// Unreadable, it is refused before the code is spent.
+		if _, err := token.ParseAuthorizationDetails([]byte(p.Get("authorization_details"))); err != nil {
+			return nil, oauthErr(codeInvalidAuthorizationDetails, err.Error())
+		}
+	}
 	now := s.now()
 	ac, err := s.store.RedeemAuthCode(r.Context(), codeID(code), now.UTC())
 	switch {
@@ -145,8 +151,12 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	if ac.AuthorizationDetails != nil && details == nil {
 		return nil, errors.New("authserver: a code's authorization_details cannot be read")
 	}
+	scopes, details, oe := s.narrowDetails(ac.Scopes, details, p)
+	if oe != nil {
+		return nil, oe
+	}
 	at, err := s.mintAccessToken(r.Context(), token.Claims{
-		ID: codeTokenID(ac.ID), Subject: ac.Subject, ClientID: c.ID, Scopes: ac.Scopes, GrantID: ac.GrantID,
+		ID: codeTokenID(ac.ID), Subject: ac.Subject, ClientID: c.ID, Scopes: scopes, GrantID: ac.GrantID,
 		AuthorizationDetails: details,
 	}, now)
 	if err != nil {
@@ -154,7 +164,7 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	}
 	s.touchGrant(r.Context(), ac.GrantID)
 	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.atTTL.Seconds()),
-		Scope: oauthrule.FormatScope(ac.Scopes), AuthorizationDetails: encodeDetails(details)}
+		Scope: oauthrule.FormatScope(scopes), AuthorizationDetails: encodeDetails(details)}
 	if slices.Contains(ac.Scopes, "openid") {
 		if resp.IDToken, err = s.mintIDToken(r.Context(), c, ac, at, now); err != nil {
 			return nil, err
@@ -166,7 +176,7 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 		}
 	}
 	s.audit(r, EventTokenIssued, ac.Subject, c.ID, zap.String("grant_type", oauthrule.GrantAuthorizationCode),
-		zap.String("jti", codeTokenID(ac.ID)), zap.Strings("scopes", ac.Scopes))
+		zap.String("jti", codeTokenID(ac.ID)), zap.Strings("scopes", scopes))
 	return resp, nil
 }
 
@@ -174,6 +184,11 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 // §4.4): sub is the client id. An omitted scope means every scope the
 // client is registered for, except openid: there is no user to identify.
 func (s *Server) clientCredentialsGrant(r *http.Request, c *client, p url.Values) (*tokenResponse, error) {
+	if p.Has("authorization_details") {
+		// Items are picked by users; a client's own token holds none
+		// (RFC 9396 §6: the client's policy allows no details).
+		return nil, oauthErr(codeInvalidAuthorizationDetails, "authorization_details are not granted to a client's own tokens")
+	}
 	var scopes []string
 	if raw := p.Get("scope"); strings.TrimSpace(raw) != "" {
 		var oe *Error
