@@ -166,6 +166,7 @@ type fakeGateway struct {
 	srv     *httptest.Server
 	token   string
 	expired atomic.Bool // when set, every token is rejected as expired
+	revoked atomic.Bool // when set, every token is rejected as revoked
 	calls   atomic.Int32
 }
 
@@ -175,6 +176,13 @@ func newFakeGateway(t *testing.T, token string, backend http.Handler) *fakeGatew
 	gw.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gw.calls.Add(1)
 		w.Header().Set("Content-Type", "application/json")
+		if gw.revoked.Load() {
+			// What scopegate's gateway says of a token whose grant was withdrawn.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="scopegate", error="invalid_token", error_description="token has been revoked"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":"invalid_token","error_description":"token has been revoked"}`))
+			return
+		}
 		if r.Header.Get("Authorization") != "Bearer "+gw.token || gw.expired.Load() {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="scopegate", error="invalid_token"`)
 			w.WriteHeader(http.StatusUnauthorized)

@@ -34,6 +34,7 @@ type gatewayAnswer struct {
 	WWWAuthenticate string
 	Body            string
 	Error, Scope    string // from WWW-Authenticate
+	Description     string // its error_description
 	At              time.Time
 	Request         string // e.g. "POST /photos"
 	Unshared        bool   // the request asked for a photo the user did not share
@@ -258,6 +259,7 @@ func readAnswer(resp *http.Response, now time.Time) *gatewayAnswer {
 		Body:            body,
 		Error:           params["error"],
 		Scope:           params["scope"],
+		Description:     params["error_description"],
 		At:              now,
 	}
 }

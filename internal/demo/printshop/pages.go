@@ -51,6 +51,7 @@ type homePage struct {
 	Sizes     []printSize
 	MaxQty    int
 	Expired   bool   // the gateway said 401: the token is no longer good
+	Revoked   bool   // ... because the drive withdrew it, not because it ran out
 	Problem   string // the photo list could not be shown, in plain words
 	Answer    *gatewayAnswer
 	Requested string // the scopes the shop asks for
@@ -128,6 +129,9 @@ func (s *Shop) home(w http.ResponseWriter, r *http.Request) {
 			data.Problem = "We could not reach your photo drive just now. Please reload the page in a moment."
 		case ans.Status == http.StatusUnauthorized:
 			data.Expired = true
+			// The gateway says why (RFC 6750 error_description): a token the
+			// visitor withdrew on the drive's account page is no expiry.
+			data.Revoked = strings.Contains(ans.Description, "revoked")
 		case ans.Status != http.StatusOK:
 			data.Problem = fmt.Sprintf("Your photo drive answered %d %s when we asked for your photos.", ans.Status, ans.StatusText)
 		case err != nil:

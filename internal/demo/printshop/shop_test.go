@@ -202,11 +202,21 @@ func TestFullFlow(t *testing.T) {
 		e.gw.expired.Store(true)
 		defer e.gw.expired.Store(false)
 		_, _, page := e.get(t, "/")
-		if !strings.Contains(page, `id="expired"`) || !strings.Contains(page, "401 Unauthorized") || !strings.Contains(page, `id="connect"`) {
+		if !strings.Contains(page, `id="expired"`) || !strings.Contains(page, "401 Unauthorized") || !strings.Contains(page, `id="connect"`) ||
+			!strings.Contains(page, "has expired") {
 			t.Errorf("home page with an expired token lacks the 401 notice or the reconnect button")
 		}
 		if got := stepClass(t, page, 9); got != "step failed" {
 			t.Errorf("step 9 after a 401 has class %q, want %q", got, "step failed")
+		}
+	})
+
+	t.Run("revoked token says the drive withdrew it", func(t *testing.T) {
+		e.gw.revoked.Store(true)
+		defer e.gw.revoked.Store(false)
+		_, _, page := e.get(t, "/")
+		if !strings.Contains(page, "Your drive withdrew our access") || strings.Contains(page, "has expired") || !strings.Contains(page, `id="connect"`) {
+			t.Errorf("home page with a revoked token does not say it was withdrawn, or lacks the reconnect button")
 		}
 	})
 
