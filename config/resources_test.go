@@ -32,6 +32,14 @@ func TestResources(t *testing.T) {
 			`c.yaml:7:16: resource scope "photos.raed" is not declared under authserver.scopes`,
 			`c.yaml:9:18: max_items must be a whole number from 1 to 1000`,
 		}},
+		{name: "undeclared scope reported once, not again at its routes", yaml: withResources(`    photos:
+      scopes: [photos.raed]
+      list: {upstream: photos, path: /photos, items: "", id: id, label: title}
+`, `    - route: "GET /photos"
+      upstream: photos
+      scopes: [photos.read]
+      filter: {type: photos, items: "", id: id}
+`), want: []string{`c.yaml:7:16: resource scope "photos.raed" is not declared under authserver.scopes`}},
 		{name: "scope narrowed twice", yaml: withResources(`    photos:
       scopes: [photos.read]
       list: {upstream: photos, path: /photos, items: "", id: id, label: title}

@@ -222,6 +222,11 @@ func (c *compiler) checkType(r *Route, typ string, at Position, what string) []s
 		}
 		return nil
 	}
+	if len(narrowing) == 0 {
+		// Every scope of the type was refused where the type is declared,
+		// and reported there: one mistake, one error.
+		return nil
+	}
 	if !slices.ContainsFunc(r.Scopes, func(s string) bool { return slices.Contains(narrowing, s) }) {
 		c.errorf(at, "%s type %q narrows [%s] but the route requires none of them", what, typ, strings.Join(narrowing, " "))
 	}
