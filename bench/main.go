@@ -28,6 +28,7 @@ func main() {
 	onlyReload := flag.Bool("reload", false, "measure only the gateway while its config is reloaded every second, against the same load without reloads")
 	onlyPicked := flag.Bool("picked", false, "measure only the picked-items routes (resource with a token narrowed to 200 ids, filter on a 1,000-item list) against the bare proxy")
 	revoked := flag.Int("revoked", 100_000, "with the gateway phases: revocations written to the store for the last phase, the gateway against the bare proxy with that revocation list; 0 skips it")
+	flag.IntVar(&passwordCost, "password-cost", passwordCost, "bcrypt cost of the bench user's password hash: 4 keeps the code-flow phases about the server; scopegate hash-password uses 12")
 	pin := flag.Bool("pin", true, "pin each server to CPU 0 with taskset and GOMAXPROCS=1, the load generator to the other CPUs")
 	opDir := flag.String("oidc-provider-dir", filepath.Join("bench", "oidcprovider"), "directory of the oidc-provider reference server (server.js, node_modules)")
 	withOP := flag.Bool("oidc-provider", oidcProviderAvailable(filepath.Join("bench", "oidcprovider")),
