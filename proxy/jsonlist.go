@@ -15,15 +15,20 @@ import (
 // its literal text (as the consent page records it). An item that is not
 // an object, lacks the id, or has it twice or of another type is dropped.
 //
-// The whole document is validated in the same pass, and anything a client
-// could read differently from us is refused: a missing list, the list
-// member twice, trailing data, nesting deeper than maxDepth. Everything
-// outside the list is copied byte for byte.
+// Everything that is sent is validated in the same pass, and anything a
+// client could read differently from us is refused: a missing list, the
+// list member twice, trailing data, nesting deeper than maxDepth.
+// Everything outside the list is copied byte for byte. A dropped item is
+// read to the letter up to its id, and for its structure only after that
+// (skipDropped): none of it is sent, and most of a long list is dropped.
 //
 // The scanning functions below take the document and a position and
 // return the position after what they read, so that the position stays in
 // a register: a 1,000-item list is some 50,000 small tokens.
-func filterList(dst, src []byte, items, idField string, held map[string]struct{}) ([]byte, error) {
+func filterList(dst, src []byte, items, idField string, heldSet map[string]struct{}) ([]byte, error) {
+	var ids heldIDs
+	ids.init(heldSet)
+	held := &ids
 	b := src
 	i, c := tok(b, 0)
 	var err error
@@ -128,7 +133,7 @@ func tok(b []byte, i int) (int, byte) {
 }
 
 // filterArray reads the array at b[i] and appends "[" kept items "]".
-func filterArray(dst, b []byte, i int, idField string, held map[string]struct{}) ([]byte, int, error) {
+func filterArray(dst, b []byte, i int, idField string, held *heldIDs) ([]byte, int, error) {
 	dst = append(dst, '[')
 	i, c := tok(b, i+1)
 	if c == ']' {
@@ -168,8 +173,8 @@ func filterArray(dst, b []byte, i int, idField string, held map[string]struct{})
 // The id is a string, compared decoded, or a number, compared by its
 // literal text. An item without the id, with it twice or of another type
 // is not kept. Once an item is known to be dropped, the rest of it is only
-// validated (skipMembers), which is most of the work in a long list.
-func item(b []byte, i int, idField string, held map[string]struct{}) (end int, keep bool, err error) {
+// read for its structure (dropRest), which is most of a long list.
+func item(b []byte, i int, idField string, held *heldIDs) (end int, keep bool, err error) {
 	i, c := tok(b, i+1) // after '{'
 	if c == '}' {
 		return i + 1, false, nil
@@ -204,7 +209,7 @@ func item(b []byte, i int, idField string, held map[string]struct{}) (end int, k
 				if i, err = skip(b, i, c, 3); err != nil {
 					return 0, false, err
 				}
-				i, err = skipMembers(b, i, 2)
+				i, err = dropRest(b, i)
 				return i, false, err
 			}
 			seen = true
@@ -215,22 +220,22 @@ func item(b []byte, i int, idField string, held map[string]struct{}) (end int, k
 					return 0, false, errSyntax
 				}
 				if esc {
-					_, keep = held[unquote(b[start+1:i-1], true)]
+					keep = held.hasString(unquote(b[start+1:i-1], true))
 				} else {
-					_, keep = held[string(b[start+1:i-1])] // no allocation
+					keep = held.has(b[start+1 : i-1])
 				}
 			case c == '-' || '0' <= c && c <= '9':
 				if i, err = number(b, i); err != nil {
 					return 0, false, err
 				}
-				_, keep = held[string(b[start:i])]
+				keep = held.has(b[start:i])
 			default:
 				if i, err = skip(b, i, c, 3); err != nil {
 					return 0, false, err
 				}
 			}
 			if !keep {
-				i, err = skipMembers(b, i, 2)
+				i, err = dropRest(b, i)
 				return i, false, err
 			}
 		}
@@ -242,6 +247,16 @@ func item(b []byte, i int, idField string, held map[string]struct{}) (end int, k
 		}
 		i, c = tok(b, i+1)
 	}
+}
+
+// dropRest skips the rest of a dropped item from just after its id's
+// value, which must end there: the id is read to the letter, the rest by
+// its structure only (skipDropped). Items are at nesting depth 2.
+func dropRest(b []byte, i int) (int, error) {
+	if _, c := tok(b, i); c != ',' && c != '}' {
+		return 0, errSyntax
+	}
+	return skipDropped(b, i, 2)
 }
 
 // keyIs compares a member name, raw as read, with want.
@@ -513,21 +528,6 @@ func members(b []byte, i int, c byte, depth int) (int, error) {
 		}
 		i, c = tok(b, i+1)
 	}
-}
-
-// skipMembers validates the rest of an object at nesting depth, from
-// just after a member's value, and returns the position after its closing
-// brace.
-func skipMembers(b []byte, i, depth int) (int, error) {
-	i, c := tok(b, i)
-	if c == '}' {
-		return i + 1, nil
-	}
-	if c != ',' {
-		return 0, errSyntax
-	}
-	i, c = tok(b, i+1)
-	return members(b, i, c, depth)
 }
 
 func literal(b []byte, i int, word string) (int, error) {

@@ -1,0 +1,55 @@
+package proxy
+
+// blockSize is how many bytes blockMasks reads at once: one bit of a
+// uint64 mask per byte.
+const blockSize = 64
+
+// blockMasksGeneric is blockMasks in plain Go, eight bytes at a time; the
+// assembly version (jsonblock_amd64.s) must agree with it.
+func blockMasksGeneric(b []byte) (quote, backslash, brackets uint64) {
+	const ones = 0x0101010101010101
+	_ = b[blockSize-1]
+	for k := 0; k < blockSize; k += 8 {
+		x := load8(b, k)
+		quote |= uint64(gather(zeroBytes(x^'"'*ones))) << k
+		backslash |= uint64(gather(zeroBytes(x^'\\'*ones))) << k
+		brackets |= uint64(gather(zeroBytes(bracketKey(x)^0x79*ones))) << k
+	}
+	return quote, backslash, brackets
+}
+
+// bracketKey maps each byte of x so that the four brackets, and only
+// 'y', 'Y', '_' and DEL besides, become 0x79: clearing bits 1 and 2 and
+// setting bit 5 makes '{' (0x7b), '}' (0x7d), '[' (0x5b) and ']' (0x5d)
+// alike. A reader of the mask looks at each marked byte again.
+func bracketKey(x uint64) uint64 {
+	const ones = 0x0101010101010101
+	return x&^(0x06*ones) | 0x20*ones
+}
+
+// zeroBytes marks, with the high bit of each byte, the zero bytes of x:
+// exactly, as adding 0x7f to a byte's low seven bits never carries out of
+// the byte.
+func zeroBytes(x uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ^((x&low7 + low7) | x | low7)
+}
+
+// gather packs the high bits of x's eight bytes into one byte, bit k
+// from byte k: each lands in the top byte of the product, where no two
+// partial products meet.
+func gather(x uint64) uint8 {
+	return uint8((x >> 7) * 0x0102040810204080 >> 56)
+}
+
+// prefixXor sets each bit of m to the parity of that bit and all below
+// it: with m marking quotes, the bits of a string's opening quote and
+// contents are set, those of its closing quote and what lies outside are
+// not (Langdale and Lemire, "Parsing Gigabytes of JSON per Second", VLDB
+// Journal 28, 2019, §3.1.1, https://arxiv.org/abs/1902.08318).
+func prefixXor(m uint64) uint64 {
+	for s := 1; s < 64; s <<= 1 {
+		m ^= m << s
+	}
+	return m
+}
