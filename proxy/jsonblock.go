@@ -1,11 +1,14 @@
 package proxy
 
-// blockSize is how many bytes blockMasks reads at once: one bit of a
-// uint64 mask per byte.
+// blockSize is how many bytes the block masks cover: one bit of a uint64
+// mask per byte.
 const blockSize = 64
 
-// blockMasksGeneric is blockMasks in plain Go, eight bytes at a time; the
-// assembly version (jsonblock_amd64.s) must agree with it.
+// blockMasksGeneric marks, one bit per byte of b[:64] (bit k for b[k]),
+// the quotes, the backslashes, and the brackets with the few bytes
+// bracketKey cannot tell from them. b must hold at least 64 bytes. This is
+// the plain-Go reading, eight bytes at a time; the assembly versions
+// (blockMasksSSE2, blockMasksAVX2) must agree with it.
 func blockMasksGeneric(b []byte) (quote, backslash, brackets uint64) {
 	const ones = 0x0101010101010101
 	_ = b[blockSize-1]

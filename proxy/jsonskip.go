@@ -15,7 +15,7 @@ import "math/bits"
 // outside the list, are still read to the letter (item, skip), and the
 // answer sent is valid JSON.
 //
-// The structure is read 64 bytes at a time (blockMasks): the quotes
+// The structure is read 64 bytes at a time (blockMasksGeneric, in assembly on amd64): the quotes
 // give, by a running parity (prefixXor), which bytes lie inside strings,
 // and only the brackets outside them are looked at one by one. A block
 // holding a backslash, whose escapes change what the quotes mean, is read
@@ -79,7 +79,7 @@ func skipDropped(b []byte, i, depth int) (int, error) {
 	return 0, errSyntax
 }
 
-// bracket applies c, a byte outside strings that blockMasks marked, to
+// bracket applies c, a byte outside strings that the block masks marked, to
 // the levels open below a dropped item at nesting depth, and reports
 // whether c closed the item itself. A marked byte that is no bracket is
 // passed over, as every byte between strings is.
