@@ -81,12 +81,9 @@ func (s *Server) parseDetailsParam(c *client, raw string) ([]itemRequest, *Error
 	bad := func(desc string) ([]itemRequest, *Error) {
 		return nil, oauthErr(codeInvalidAuthorizationDetails, desc)
 	}
-	ds, err := token.ParseAuthorizationDetails([]byte(raw))
-	if err != nil {
-		return bad(err.Error())
-	}
-	if len(ds) == 0 {
-		return bad("authorization_details must not be empty")
+	ds, problem := readDetailsParam(raw)
+	if problem != "" {
+		return bad(problem)
 	}
 	var out []itemRequest
 	for _, d := range ds {
@@ -94,14 +91,6 @@ func (s *Server) parseDetailsParam(c *client, raw string) ([]itemRequest, *Error
 		switch {
 		case res == nil:
 			return bad("authorization_details type " + quoteDesc(d.Type) + " is not supported")
-		case slices.ContainsFunc(out, func(it itemRequest) bool { return it.Type == d.Type }):
-			return bad("authorization_details names type " + quoteDesc(d.Type) + " twice")
-		case len(d.Locations) > 0 || len(d.Datatypes) > 0 || len(d.Privileges) > 0:
-			// The gateway enforces identifiers only; accepting these
-			// would promise a restriction nobody checks.
-			return bad("only actions and identifiers are supported in authorization_details")
-		case d.Identifiers != nil && len(d.Identifiers) == 0:
-			return bad("identifiers must not be an empty array")
 		case len(d.Identifiers) > res.MaxItems:
 			return bad("more identifiers than one grant may hold")
 		}
@@ -136,9 +125,6 @@ func (s *Server) parseDetailsParam(c *client, raw string) ([]itemRequest, *Error
 			if !validItemID(id) {
 				return bad("an identifier is empty, too long or has control characters")
 			}
-			if slices.Contains(it.Proposed, id) {
-				return bad("an identifier is repeated")
-			}
 			size += len(id)
 			it.Proposed = append(it.Proposed, id)
 		}
@@ -148,6 +134,38 @@ func (s *Server) parseDetailsParam(c *client, raw string) ([]itemRequest, *Error
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// readDetailsParam reads an RFC 9396 authorization_details parameter, of
+// an authorization or a token request, and returns it or what is wrong
+// with it, whatever the types configured: it must be a non-empty array,
+// each type named once, with no empty or repeated identifiers and none of
+// the fields the gateway does not enforce (locations, datatypes,
+// privileges: accepting them would promise a restriction nobody checks).
+func readDetailsParam(raw string) ([]token.AuthorizationDetail, string) {
+	ds, err := token.ParseAuthorizationDetails([]byte(raw))
+	if err != nil {
+		return nil, err.Error()
+	}
+	if len(ds) == 0 {
+		return nil, "authorization_details must not be empty"
+	}
+	for k, d := range ds {
+		switch {
+		case detailFor(ds[:k], d.Type) != nil:
+			return nil, "authorization_details names type " + quoteDesc(d.Type) + " twice"
+		case len(d.Locations) > 0 || len(d.Datatypes) > 0 || len(d.Privileges) > 0:
+			return nil, "only actions and identifiers are supported in authorization_details"
+		case d.Identifiers != nil && len(d.Identifiers) == 0:
+			return nil, "identifiers must not be an empty array"
+		}
+		for j, id := range d.Identifiers {
+			if slices.Contains(d.Identifiers[:j], id) {
+				return nil, "an identifier is repeated"
+			}
+		}
+	}
+	return ds, ""
 }
 
 // quoteDesc quotes a value for an error_description, which RFC 6749

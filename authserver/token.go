@@ -96,9 +96,9 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 		return nil, oauthErr(codeInvalidRequest, "code is required")
 	}
 	if p.Has("authorization_details") {
-		// Unreadable, it is refused before the code is spent.
-		if _, err := token.ParseAuthorizationDetails([]byte(p.Get("authorization_details"))); err != nil {
-			return nil, oauthErr(codeInvalidAuthorizationDetails, err.Error())
+		// Malformed, it is refused before the code is spent.
+		if _, problem := readDetailsParam(p.Get("authorization_details")); problem != "" {
+			return nil, oauthErr(codeInvalidAuthorizationDetails, problem)
 		}
 	}
 	now := s.now()
