@@ -269,6 +269,18 @@ func selectAction(ps []*pickState, p url.Values) {
 	}
 }
 
+// pickConsentPageAgain is pickConsentPage for a form posted back: the page
+// says again what the grant holds already (noteEarlier).
+func (s *Server) pickConsentPageAgain(w http.ResponseWriter, r *http.Request, sess *session, status int, d pages.ConsentData, ps []*pickState, msg string) {
+	g, err := s.store.LiveGrant(r.Context(), sess.Username, d.ClientID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internalError(w, r, err)
+		return
+	}
+	noteEarlier(ps, g)
+	s.pickConsentPage(w, r, status, d, ps, msg)
+}
+
 // pickConsentPage shows the consent page with its pickers.
 func (s *Server) pickConsentPage(w http.ResponseWriter, r *http.Request, status int, d pages.ConsentData, ps []*pickState, msg string) {
 	var failed bool
@@ -308,25 +320,18 @@ func (s *Server) showPickerConsent(w http.ResponseWriter, r *http.Request, sess 
 func (s *Server) consentPicked(w http.ResponseWriter, r *http.Request, sess *session, req *authRequest, p url.Values) {
 	ps := s.loadPickers(r.Context(), sess.Username, req.Items)
 	d := s.consentData(r, sess, req, p.Get("authz"))
-	// The page may be shown again: it says what the grant holds already.
-	g, err := s.store.LiveGrant(r.Context(), sess.Username, req.ClientID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.internalError(w, r, err)
-		return
-	}
-	noteEarlier(ps, g)
 	if p.Has("select") && p.Get("decision") == "" {
 		selectAction(ps, p)
-		s.pickConsentPage(w, r, http.StatusOK, d, ps, "")
+		s.pickConsentPageAgain(w, r, sess, http.StatusOK, d, ps, "")
 		return
 	}
 	picks, pe := readPicks(ps, p)
 	if pe != nil {
 		s.audit(r, EventItemsRefused, sess.Username, req.ClientID, zap.String("reason", pe.msg))
-		s.pickConsentPage(w, r, pe.status, d, ps, pe.msg)
+		s.pickConsentPageAgain(w, r, sess, pe.status, d, ps, pe.msg)
 		return
 	}
-	g, err = s.grantPicked(r.Context(), sess.Username, req.ClientID, req.Scopes, req.Items, picks)
+	g, err := s.grantPicked(r.Context(), sess.Username, req.ClientID, req.Scopes, req.Items, picks)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
