@@ -4,12 +4,30 @@ package proxy
 // mask per byte.
 const blockSize = 64
 
-// blockMasksGeneric marks, one bit per byte of b[:64] (bit k for b[k]),
-// the quotes, the backslashes, and the brackets with the few bytes
-// bracketKey cannot tell from them. b must hold at least 64 bytes. This is
-// the plain-Go reading, eight bytes at a time; the assembly versions
-// (blockMasksSSE2, blockMasksAVX2) must agree with it.
-func blockMasksGeneric(b []byte) (quote, backslash, brackets uint64) {
+// blockStructGeneric reads the structure of b[:64], which must hold at
+// least 64 bytes, one bit per byte (bit k for b[k]). carry is all ones if
+// b[0] lies inside a string, else zero. If the block holds no backslash,
+// clean is true and brackets marks the brackets outside strings, with the
+// few bytes bracketKey cannot tell from them, and carryOut says as carry
+// does whether the byte after the block lies inside a string. A block
+// holding a backslash, whose escapes change what its quotes mean, is not
+// read: clean is false.
+//
+// This is the plain-Go reading; the assembly versions (blockStructSSE2,
+// blockStructAVX2) must agree with it.
+func blockStructGeneric(b []byte, carry uint64) (brackets, carryOut uint64, clean bool) {
+	quote, backslash, marked := blockMasks(b)
+	if backslash != 0 {
+		return 0, 0, false
+	}
+	in := prefixXor(quote) ^ carry
+	return marked &^ in, uint64(int64(in) >> 63), true
+}
+
+// blockMasks marks, one bit per byte of b[:64], the quotes, the
+// backslashes, and the brackets with the few bytes bracketKey cannot tell
+// from them, eight bytes at a time.
+func blockMasks(b []byte) (quote, backslash, brackets uint64) {
 	const ones = 0x0101010101010101
 	_ = b[blockSize-1]
 	for k := 0; k < blockSize; k += 8 {

@@ -1,5 +1,8 @@
 #include "textflag.h"
 
+// blockStructSSE2 and blockStructAVX2 compute what blockStructGeneric
+// does (jsonblock.go), whose comment holds the contract.
+
 // The bytes compared against, sixteen of each: '"', '\\', 0x79 (what
 // bracketKey makes of a bracket), 0xf9 and 0x20 (the mask bracketKey
 // clears and the bit it sets).
@@ -15,11 +18,12 @@ DATA blockConsts<>+64(SB)/8, $0x2020202020202020
 DATA blockConsts<>+72(SB)/8, $0x2020202020202020
 GLOBL blockConsts<>(SB), RODATA|NOPTR, $80
 
-// func blockMasksSSE2(b []byte) (quote, backslash, brackets uint64)
+// func blockStructSSE2(b []byte, carry uint64) (brackets, carryOut uint64, clean bool)
 //
 // Sixteen bytes at a time: PCMPEQB sets a lane to 0xff where the bytes are
-// equal, PMOVMSKB gathers the lanes' top bits into sixteen bits.
-TEXT ·blockMasksSSE2(SB), NOSPLIT, $0-48
+// equal, PMOVMSKB gathers the lanes' top bits into sixteen bits. The
+// quotes' running parity is taken by six shifts (prefixXor).
+TEXT ·blockStructSSE2(SB), NOSPLIT, $0-49
 	MOVQ b_base+0(FP), SI
 	MOVOU blockConsts<>+0(SB), X1
 	MOVOU blockConsts<>+16(SB), X2
@@ -103,15 +107,48 @@ TEXT ·blockMasksSSE2(SB), NOSPLIT, $0-48
 	SHLQ $48, AX
 	ORQ AX, R10
 
-	MOVQ R8, quote+24(FP)
-	MOVQ R9, backslash+32(FP)
-	MOVQ R10, brackets+40(FP)
+	TESTQ R9, R9
+	JNZ sse2Escaped
+	MOVQ R8, AX
+	SHLQ $1, AX
+	XORQ AX, R8
+	MOVQ R8, AX
+	SHLQ $2, AX
+	XORQ AX, R8
+	MOVQ R8, AX
+	SHLQ $4, AX
+	XORQ AX, R8
+	MOVQ R8, AX
+	SHLQ $8, AX
+	XORQ AX, R8
+	MOVQ R8, AX
+	SHLQ $16, AX
+	XORQ AX, R8
+	MOVQ R8, AX
+	SHLQ $32, AX
+	XORQ AX, R8
+	MOVQ carry+24(FP), AX
+	XORQ AX, R8       // inside strings
+	MOVQ R8, AX
+	NOTQ AX
+	ANDQ AX, R10
+	SARQ $63, R8      // inside a string after the block: all ones
+	MOVQ R10, brackets+32(FP)
+	MOVQ R8, carryOut+40(FP)
+	MOVB $1, clean+48(FP)
 	RET
 
-// func blockMasksAVX2(b []byte) (quote, backslash, brackets uint64)
+sse2Escaped:
+	MOVQ $0, brackets+32(FP)
+	MOVQ $0, carryOut+40(FP)
+	MOVB $0, clean+48(FP)
+	RET
+
+// func blockStructAVX2(b []byte, carry uint64) (brackets, carryOut uint64, clean bool)
 //
-// The same, thirty-two bytes at a time.
-TEXT ·blockMasksAVX2(SB), NOSPLIT, $0-48
+// The same, thirty-two bytes at a time, and the running parity is one
+// carry-less multiplication by all ones (useAVX2 requires PCLMULQDQ too).
+TEXT ·blockStructAVX2(SB), NOSPLIT, $0-49
 	MOVQ b_base+0(FP), SI
 	VPBROADCASTB blockConsts<>+0(SB), Y1
 	VPBROADCASTB blockConsts<>+16(SB), Y2
@@ -154,8 +191,27 @@ TEXT ·blockMasksAVX2(SB), NOSPLIT, $0-48
 	ORQ AX, R10
 
 	VZEROUPPER
-	MOVQ R8, quote+24(FP)
-	MOVQ R9, backslash+32(FP)
-	MOVQ R10, brackets+40(FP)
+	TESTQ R9, R9
+	JNZ avx2Escaped
+	MOVQ R8, X0
+	MOVQ $-1, AX
+	MOVQ AX, X1
+	PCLMULQDQ $0x00, X1, X0
+	MOVQ X0, R8
+	MOVQ carry+24(FP), AX
+	XORQ AX, R8       // inside strings
+	MOVQ R8, AX
+	NOTQ AX
+	ANDQ AX, R10
+	SARQ $63, R8      // inside a string after the block: all ones
+	MOVQ R10, brackets+32(FP)
+	MOVQ R8, carryOut+40(FP)
+	MOVB $1, clean+48(FP)
+	RET
+
+avx2Escaped:
+	MOVQ $0, brackets+32(FP)
+	MOVQ $0, carryOut+40(FP)
+	MOVB $0, clean+48(FP)
 	RET
 

@@ -1,10 +1,25 @@
 package proxy
 
-// blockMaskImpls are the assembly versions this CPU can run.
-func blockMaskImpls() map[string]func([]byte) (uint64, uint64, uint64) {
-	m := map[string]func([]byte) (uint64, uint64, uint64){"SSE2": blockMasksSSE2}
+import "testing"
+
+// blockStructImpls are the assembly versions this CPU can run.
+func blockStructImpls() map[string]func([]byte, uint64) (uint64, uint64, bool) {
+	m := map[string]func([]byte, uint64) (uint64, uint64, bool){"SSE2": blockStructSSE2}
 	if useAVX2 {
-		m["AVX2"] = blockMasksAVX2
+		m["AVX2"] = blockStructAVX2
 	}
 	return m
+}
+
+// eachBlockReader runs f with skipDropped on SSE2, then on AVX2 where
+// the CPU has it.
+func eachBlockReader(t *testing.T, f func(t *testing.T)) {
+	saved := useAVX2
+	t.Cleanup(func() { useAVX2 = saved })
+	useAVX2 = false
+	t.Run("SSE2", f)
+	if saved {
+		useAVX2 = true
+		t.Run("AVX2", f)
+	}
 }

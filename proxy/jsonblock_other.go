@@ -5,7 +5,12 @@ package proxy
 // useAVX2 is false: the assembly is amd64's.
 const useAVX2 = false
 
-// blockMasksSSE2 stands in for amd64's assembly, so that skipDropped
-// reads the same everywhere; blockMasksAVX2 is never called here.
-func blockMasksSSE2(b []byte) (quote, backslash, brackets uint64) { return blockMasksGeneric(b) }
-func blockMasksAVX2(b []byte) (quote, backslash, brackets uint64) { return blockMasksGeneric(b) }
+// blockStructSSE2 stands in for amd64's assembly, so that skipDropped
+// reads the same everywhere; blockStructAVX2 is never called here.
+func blockStructSSE2(b []byte, carry uint64) (brackets, carryOut uint64, clean bool) {
+	return blockStructGeneric(b, carry)
+}
+
+func blockStructAVX2(b []byte, carry uint64) (brackets, carryOut uint64, clean bool) {
+	return blockStructGeneric(b, carry)
+}

@@ -2,4 +2,8 @@
 
 package proxy
 
-func blockMaskImpls() map[string]func([]byte) (uint64, uint64, uint64) { return nil }
+import "testing"
+
+func blockStructImpls() map[string]func([]byte, uint64) (uint64, uint64, bool) { return nil }
+
+func eachBlockReader(t *testing.T, f func(t *testing.T)) { t.Run("generic", f) }

@@ -15,104 +15,90 @@ import "math/bits"
 // outside the list, are still read to the letter (item, skip), and the
 // answer sent is valid JSON.
 //
-// The structure is read 64 bytes at a time (blockMasksGeneric, in assembly on amd64): the quotes
-// give, by a running parity (prefixXor), which bytes lie inside strings,
-// and only the brackets outside them are looked at one by one. A block
-// holding a backslash, whose escapes change what the quotes mean, is read
-// a byte at a time, as are the last bytes.
+// The structure is read 64 bytes at a time (blockStructGeneric, in
+// assembly on amd64): the quotes give, by a running parity, which bytes
+// lie inside strings, and only the brackets outside them are looked at
+// one by one. A block holding a backslash, whose escapes change what the
+// quotes mean, is read a byte at a time, as are the last bytes.
 func skipDropped(b []byte, i, depth int) (int, error) {
 	var open [maxDepth/64 + 1]uint64 // one bit per level below the item: 1 for an array
 	level := 0                       // levels open below the item
-	inString := false                // b[i] is inside a string
+	carry := uint64(0)               // all ones while b[i] is inside a string
 	escaped := false                 // b[i] is escaped by a backslash
 	for i < len(b) {
-		if i+blockSize <= len(b) && !escaped {
-			var quote, backslash, brackets uint64
+		n := min(blockSize, len(b)-i)
+		var m uint64 // the brackets outside strings in b[i:i+n], and a few other bytes
+		clean := false
+		if n == blockSize && !escaped {
+			var next uint64
 			if useAVX2 {
-				quote, backslash, brackets = blockMasksAVX2(b[i : i+blockSize])
+				m, next, clean = blockStructAVX2(b[i:i+blockSize], carry)
 			} else {
-				quote, backslash, brackets = blockMasksSSE2(b[i : i+blockSize])
+				m, next, clean = blockStructSSE2(b[i:i+blockSize], carry)
 			}
-			if backslash == 0 {
-				in := prefixXor(quote)
-				if inString {
-					in = ^in
-				}
-				for m := brackets &^ in; m != 0; m &= m - 1 {
-					k := i + bits.TrailingZeros64(m)
-					end, err := bracket(b[k], &open, &level, depth)
-					if err != nil {
-						return 0, err
-					}
-					if end {
-						return k + 1, nil
-					}
-				}
-				inString = in>>63 != 0
-				i += blockSize
-				continue
+			if clean {
+				carry = next
 			}
 		}
-		for end := min(i+blockSize, len(b)); i < end; i++ {
-			switch c := b[i]; {
-			case escaped:
-				escaped = false
-			case inString:
-				if c == '\\' {
-					escaped = true
-				} else if c == '"' {
-					inString = false
+		if !clean {
+			m, carry, escaped = blockStructBytes(b[i:i+n], carry, escaped)
+		}
+		for ; m != 0; m &= m - 1 {
+			k := i + bits.TrailingZeros64(m)
+			switch c := b[k]; c {
+			case '{', '[':
+				if depth+level >= maxDepth {
+					return 0, errDepth
 				}
-			case c == '"':
-				inString = true
-			case c == '{' || c == '[' || c == '}' || c == ']':
-				end, err := bracket(c, &open, &level, depth)
-				if err != nil {
-					return 0, err
+				w, bit := level>>6, uint64(1)<<(level&63)
+				if c == '[' {
+					open[w] |= bit
+				} else {
+					open[w] &^= bit
 				}
-				if end {
-					return i + 1, nil
+				level++
+			case '}', ']':
+				if level == 0 {
+					if c != '}' {
+						return 0, errSyntax
+					}
+					return k + 1, nil
+				}
+				level--
+				if isArray := open[level>>6]&(uint64(1)<<(level&63)) != 0; isArray != (c == ']') {
+					return 0, errSyntax
 				}
 			}
 		}
+		i += n
 	}
 	return 0, errSyntax
 }
 
-// bracket applies c, a byte outside strings that the block masks marked, to
-// the levels open below a dropped item at nesting depth, and reports
-// whether c closed the item itself. A marked byte that is no bracket is
-// passed over, as every byte between strings is.
-func bracket(c byte, open *[maxDepth/64 + 1]uint64, level *int, depth int) (end bool, err error) {
-	l := *level
-	switch c {
-	case '{', '[', '}', ']':
-	default:
-		return false, nil
-	}
-	if c == '{' || c == '[' {
-		if depth+l >= maxDepth {
-			return false, errDepth
+// blockStructBytes is blockStructGeneric a byte at a time, for a block
+// holding backslashes and for the last bytes: b holds at most 64 bytes,
+// escaped says that b[0] is escaped by a backslash, and only the four
+// brackets are marked.
+func blockStructBytes(b []byte, carry uint64, escaped bool) (brackets, carryOut uint64, escapedOut bool) {
+	inString := carry != 0
+	for k, c := range b {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[' || c == '}' || c == ']':
+			brackets |= 1 << k
 		}
-		w, bit := l>>6, uint64(1)<<(l&63)
-		if c == '[' {
-			open[w] |= bit
-		} else {
-			open[w] &^= bit
-		}
-		*level = l + 1
-		return false, nil
 	}
-	if l == 0 {
-		if c != '}' {
-			return false, errSyntax
-		}
-		return true, nil
+	if inString {
+		carryOut = ^uint64(0)
 	}
-	l--
-	if isArray := open[l>>6]&(uint64(1)<<(l&63)) != 0; isArray != (c == ']') {
-		return false, errSyntax
-	}
-	*level = l
-	return false, nil
+	return brackets, carryOut, escaped
 }

@@ -75,8 +75,10 @@ func randValue(r *rand.Rand, sb *strings.Builder, depth int) {
 
 // TestSkipDroppedAgrees: on valid items, at every alignment against the
 // 64-byte blocks, skipDropped ends each item where the strict reading
-// does.
-func TestSkipDroppedAgrees(t *testing.T) {
+// does, with each block reader this CPU runs.
+func TestSkipDroppedAgrees(t *testing.T) { eachBlockReader(t, testSkipDroppedAgrees) }
+
+func testSkipDroppedAgrees(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for n := range 3000 {
 		var sb strings.Builder
@@ -102,7 +104,9 @@ func TestSkipDroppedAgrees(t *testing.T) {
 
 // TestSkipDroppedRefuses: a dropped item whose structure is broken is
 // refused, whatever 64-byte block the break falls in.
-func TestSkipDroppedRefuses(t *testing.T) {
+func TestSkipDroppedRefuses(t *testing.T) { eachBlockReader(t, testSkipDroppedRefuses) }
+
+func testSkipDroppedRefuses(t *testing.T) {
 	pad := `,"pad":"` + strings.Repeat("p", 70) + `"`
 	for _, tt := range []struct{ name, rest string }{
 		{"unterminated string", `,"x":"abc}`},
