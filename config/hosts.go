@@ -63,9 +63,10 @@ func patternHost(pattern string) string {
 
 // Warnings lists what is legal but likely wrong, as FILE:LINE:COL
 // diagnostics: `scopegate check` prints them without failing, and serve
-// logs them. Today: protected routes that a public route of the same
-// upstream shadows for paths differing only in case (see
-// policy.Set.CaseShadows).
+// logs them: protected routes that a public route of the same upstream
+// shadows for paths differing only in case (policy.Set.CaseShadows), and
+// picked-item routes whose path names a parameter that neither the id nor
+// an owner binds (policy.Set.UnboundItemParams).
 func (f *File) Warnings() Diagnostics {
-	return Diagnostics(f.Policy.CaseShadows())
+	return Diagnostics(f.Policy.Warnings())
 }
