@@ -4,6 +4,31 @@ package proxy
 // mask per byte.
 const blockSize = 64
 
+// structBlocks is how many blocks one call of blockStructsGeneric reads
+// at most: a list item of a few hundred bytes is read in one call, and
+// the call's fixed cost is shared by its blocks.
+const structBlocks = 4
+
+// blockStructsGeneric reads the structure of the whole 64-byte blocks of
+// b, at most structBlocks of them, as blockStructGeneric does, stopping
+// before the first block holding a backslash: out[j] gets block j's
+// brackets. It returns how many blocks it read and carryOut after them
+// (carry when it read none).
+//
+// This is the plain-Go reading; the assembly versions (blockStructsSSE2,
+// blockStructsAVX2) must agree with it.
+func blockStructsGeneric(b []byte, carry uint64, out *[structBlocks]uint64) (n int, carryOut uint64) {
+	for n < structBlocks && len(b) >= (n+1)*blockSize {
+		m, next, clean := blockStructGeneric(b[n*blockSize:], carry)
+		if !clean {
+			break
+		}
+		out[n], carry = m, next
+		n++
+	}
+	return n, carry
+}
+
 // blockStructGeneric reads the structure of b[:64], which must hold at
 // least 64 bytes, one bit per byte (bit k for b[k]). carry is all ones if
 // b[0] lies inside a string, else zero. If the block holds no backslash,
@@ -12,9 +37,6 @@ const blockSize = 64
 // does whether the byte after the block lies inside a string. A block
 // holding a backslash, whose escapes change what its quotes mean, is not
 // read: clean is false.
-//
-// This is the plain-Go reading; the assembly versions (blockStructSSE2,
-// blockStructAVX2) must agree with it.
 func blockStructGeneric(b []byte, carry uint64) (brackets, carryOut uint64, clean bool) {
 	quote, backslash, marked := blockMasks(b)
 	if backslash != 0 {

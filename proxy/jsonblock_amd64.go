@@ -2,7 +2,7 @@ package proxy
 
 import "golang.org/x/sys/cpu"
 
-// useAVX2 picks which assembly version of blockStructGeneric skipDropped
+// useAVX2 picks which assembly version of blockStructsGeneric skipDropped
 // calls (jsonblock_amd64.s): AVX2 compares 32 bytes at a time and
 // PCLMULQDQ takes the quotes' parity in one instruction where the CPU has
 // both, else SSE2, which every amd64 has, compares 16. skipDropped calls
@@ -11,7 +11,7 @@ import "golang.org/x/sys/cpu"
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPCLMULQDQ
 
 //go:noescape
-func blockStructSSE2(b []byte, carry uint64) (brackets, carryOut uint64, clean bool)
+func blockStructsSSE2(b []byte, carry uint64, out *[structBlocks]uint64) (n int, carryOut uint64)
 
 //go:noescape
-func blockStructAVX2(b []byte, carry uint64) (brackets, carryOut uint64, clean bool)
+func blockStructsAVX2(b []byte, carry uint64, out *[structBlocks]uint64) (n int, carryOut uint64)

@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// blockStructSSE2 and blockStructAVX2 compute what blockStructGeneric
+// blockStructsSSE2 and blockStructsAVX2 compute what blockStructsGeneric
 // does (jsonblock.go), whose comment holds the contract.
 
 // The bytes compared against, sixteen of each: '"', '\\', 0x79 (what
@@ -18,23 +18,34 @@ DATA blockConsts<>+64(SB)/8, $0x2020202020202020
 DATA blockConsts<>+72(SB)/8, $0x2020202020202020
 GLOBL blockConsts<>(SB), RODATA|NOPTR, $80
 
-// func blockStructSSE2(b []byte, carry uint64) (brackets, carryOut uint64, clean bool)
+// func blockStructsSSE2(b []byte, carry uint64, out *[structBlocks]uint64) (n int, carryOut uint64)
 //
 // Sixteen bytes at a time: PCMPEQB sets a lane to 0xff where the bytes are
 // equal, PMOVMSKB gathers the lanes' top bits into sixteen bits. The
 // quotes' running parity is taken by six shifts (prefixXor).
-TEXT ·blockStructSSE2(SB), NOSPLIT, $0-49
+TEXT ·blockStructsSSE2(SB), NOSPLIT, $0-56
 	MOVQ b_base+0(FP), SI
+	MOVQ b_len+8(FP), CX
+	SHRQ $6, CX             // whole blocks in b
+	CMPQ CX, $4
+	JLE sse2Blocks
+	MOVQ $4, CX             // at most structBlocks
+sse2Blocks:
+	MOVQ carry+24(FP), R11
+	MOVQ out+32(FP), DI
+	XORQ DX, DX             // blocks read
 	MOVOU blockConsts<>+0(SB), X1
 	MOVOU blockConsts<>+16(SB), X2
 	MOVOU blockConsts<>+32(SB), X3
 	MOVOU blockConsts<>+48(SB), X4
 	MOVOU blockConsts<>+64(SB), X5
-	XORQ R8, R8  // quote
-	XORQ R9, R9  // backslash
-	XORQ R10, R10 // brackets
 
-	// bytes 0..15
+sse2Loop:
+	CMPQ DX, CX
+	JGE sse2Done
+	XORQ R8, R8             // quote
+	XORQ R9, R9             // backslash
+	XORQ R10, R10           // brackets
 	MOVOU 0(SI), X0
 	MOVOU X0, X6
 	PCMPEQB X1, X6
@@ -49,8 +60,6 @@ TEXT ·blockStructSSE2(SB), NOSPLIT, $0-49
 	PCMPEQB X3, X0
 	PMOVMSKB X0, AX
 	ORQ AX, R10
-
-	// bytes 16..31
 	MOVOU 16(SI), X0
 	MOVOU X0, X6
 	PCMPEQB X1, X6
@@ -68,8 +77,6 @@ TEXT ·blockStructSSE2(SB), NOSPLIT, $0-49
 	PMOVMSKB X0, AX
 	SHLQ $16, AX
 	ORQ AX, R10
-
-	// bytes 32..47
 	MOVOU 32(SI), X0
 	MOVOU X0, X6
 	PCMPEQB X1, X6
@@ -87,8 +94,6 @@ TEXT ·blockStructSSE2(SB), NOSPLIT, $0-49
 	PMOVMSKB X0, AX
 	SHLQ $32, AX
 	ORQ AX, R10
-
-	// bytes 48..63
 	MOVOU 48(SI), X0
 	MOVOU X0, X6
 	PCMPEQB X1, X6
@@ -106,9 +111,8 @@ TEXT ·blockStructSSE2(SB), NOSPLIT, $0-49
 	PMOVMSKB X0, AX
 	SHLQ $48, AX
 	ORQ AX, R10
-
 	TESTQ R9, R9
-	JNZ sse2Escaped
+	JNZ sse2Done             // a backslash: the caller reads this block
 	MOVQ R8, AX
 	SHLQ $1, AX
 	XORQ AX, R8
@@ -127,39 +131,51 @@ TEXT ·blockStructSSE2(SB), NOSPLIT, $0-49
 	MOVQ R8, AX
 	SHLQ $32, AX
 	XORQ AX, R8
-	MOVQ carry+24(FP), AX
-	XORQ AX, R8       // inside strings
+	XORQ R11, R8            // inside strings
 	MOVQ R8, AX
 	NOTQ AX
-	ANDQ AX, R10
-	SARQ $63, R8      // inside a string after the block: all ones
-	MOVQ R10, brackets+32(FP)
-	MOVQ R8, carryOut+40(FP)
-	MOVB $1, clean+48(FP)
+	ANDQ AX, R10            // brackets outside strings
+	SARQ $63, R8            // inside a string after the block: all ones
+	MOVQ R8, R11
+	MOVQ R10, (DI)(DX*8)
+	INCQ DX
+	ADDQ $64, SI
+	JMP sse2Loop
+
+sse2Done:
+	MOVQ DX, n+40(FP)
+	MOVQ R11, carryOut+48(FP)
 	RET
 
-sse2Escaped:
-	MOVQ $0, brackets+32(FP)
-	MOVQ $0, carryOut+40(FP)
-	MOVB $0, clean+48(FP)
-	RET
-
-// func blockStructAVX2(b []byte, carry uint64) (brackets, carryOut uint64, clean bool)
+// func blockStructsAVX2(b []byte, carry uint64, out *[structBlocks]uint64) (n int, carryOut uint64)
 //
 // The same, thirty-two bytes at a time, and the running parity is one
 // carry-less multiplication by all ones (useAVX2 requires PCLMULQDQ too).
-TEXT ·blockStructAVX2(SB), NOSPLIT, $0-49
+TEXT ·blockStructsAVX2(SB), NOSPLIT, $0-56
 	MOVQ b_base+0(FP), SI
+	MOVQ b_len+8(FP), CX
+	SHRQ $6, CX             // whole blocks in b
+	CMPQ CX, $4
+	JLE avx2Blocks
+	MOVQ $4, CX             // at most structBlocks
+avx2Blocks:
+	MOVQ carry+24(FP), R11
+	MOVQ out+32(FP), DI
+	XORQ DX, DX             // blocks read
 	VPBROADCASTB blockConsts<>+0(SB), Y1
 	VPBROADCASTB blockConsts<>+16(SB), Y2
 	VPBROADCASTB blockConsts<>+32(SB), Y3
 	VPBROADCASTB blockConsts<>+48(SB), Y4
 	VPBROADCASTB blockConsts<>+64(SB), Y5
-	XORQ R8, R8  // quote
-	XORQ R9, R9  // backslash
-	XORQ R10, R10 // brackets
+	MOVQ $-1, AX
+	VMOVQ AX, X7
 
-	// bytes 0..31
+avx2Loop:
+	CMPQ DX, CX
+	JGE avx2Done
+	XORQ R8, R8             // quote
+	XORQ R9, R9             // backslash
+	XORQ R10, R10           // brackets
 	VMOVDQU 0(SI), Y0
 	VPCMPEQB Y1, Y0, Y6
 	VPMOVMSKB Y6, AX
@@ -172,8 +188,6 @@ TEXT ·blockStructAVX2(SB), NOSPLIT, $0-49
 	VPCMPEQB Y3, Y0, Y0
 	VPMOVMSKB Y0, AX
 	ORQ AX, R10
-
-	// bytes 32..63
 	VMOVDQU 32(SI), Y0
 	VPCMPEQB Y1, Y0, Y6
 	VPMOVMSKB Y6, AX
@@ -189,29 +203,24 @@ TEXT ·blockStructAVX2(SB), NOSPLIT, $0-49
 	VPMOVMSKB Y0, AX
 	SHLQ $32, AX
 	ORQ AX, R10
-
-	VZEROUPPER
 	TESTQ R9, R9
-	JNZ avx2Escaped
-	MOVQ R8, X0
-	MOVQ $-1, AX
-	MOVQ AX, X1
-	PCLMULQDQ $0x00, X1, X0
-	MOVQ X0, R8
-	MOVQ carry+24(FP), AX
-	XORQ AX, R8       // inside strings
+	JNZ avx2Done             // a backslash: the caller reads this block
+	VMOVQ R8, X0
+	VPCLMULQDQ $0x00, X7, X0, X0 // running parity
+	VMOVQ X0, R8
+	XORQ R11, R8            // inside strings
 	MOVQ R8, AX
 	NOTQ AX
-	ANDQ AX, R10
-	SARQ $63, R8      // inside a string after the block: all ones
-	MOVQ R10, brackets+32(FP)
-	MOVQ R8, carryOut+40(FP)
-	MOVB $1, clean+48(FP)
-	RET
+	ANDQ AX, R10            // brackets outside strings
+	SARQ $63, R8            // inside a string after the block: all ones
+	MOVQ R8, R11
+	MOVQ R10, (DI)(DX*8)
+	INCQ DX
+	ADDQ $64, SI
+	JMP avx2Loop
 
-avx2Escaped:
-	MOVQ $0, brackets+32(FP)
-	MOVQ $0, carryOut+40(FP)
-	MOVB $0, clean+48(FP)
+avx2Done:
+	VZEROUPPER
+	MOVQ DX, n+40(FP)
+	MOVQ R11, carryOut+48(FP)
 	RET
-

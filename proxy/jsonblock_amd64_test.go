@@ -3,10 +3,10 @@ package proxy
 import "testing"
 
 // blockStructImpls are the assembly versions this CPU can run.
-func blockStructImpls() map[string]func([]byte, uint64) (uint64, uint64, bool) {
-	m := map[string]func([]byte, uint64) (uint64, uint64, bool){"SSE2": blockStructSSE2}
+func blockStructImpls() map[string]func([]byte, uint64, *[structBlocks]uint64) (int, uint64) {
+	m := map[string]func([]byte, uint64, *[structBlocks]uint64) (int, uint64){"SSE2": blockStructsSSE2}
 	if useAVX2 {
-		m["AVX2"] = blockStructAVX2
+		m["AVX2"] = blockStructsAVX2
 	}
 	return m
 }

@@ -4,6 +4,8 @@ package proxy
 
 import "testing"
 
-func blockStructImpls() map[string]func([]byte, uint64) (uint64, uint64, bool) { return nil }
+func blockStructImpls() map[string]func([]byte, uint64, *[structBlocks]uint64) (int, uint64) {
+	return nil
+}
 
 func eachBlockReader(t *testing.T, f func(t *testing.T)) { t.Run("generic", f) }

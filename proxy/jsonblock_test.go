@@ -7,27 +7,28 @@ import (
 )
 
 // TestBlockStruct: the block readers (SSE2 and AVX2 on amd64, plain Go
-// everywhere) agree with a byte-by-byte reading of random blocks rich in
-// the bytes they look for and in their near misses, starting inside and
-// outside a string. Outside strings, the bracket mask holds exactly the
-// four brackets and the four bytes bracketKey confuses them with; a block
-// with a backslash is not read. blockStructBytes, which reads any block,
-// must agree on the brackets of those without one.
+// everywhere) agree with a byte-by-byte reading of random runs of blocks
+// rich in the bytes they look for and in their near misses, starting
+// inside and outside a string. Outside strings, the bracket mask holds
+// exactly the four brackets and the four bytes bracketKey confuses them
+// with; reading stops before a block with a backslash, after structBlocks
+// blocks, and at the last whole block. blockStructBytes, which reads any
+// block, must agree on the brackets of those without a backslash.
 func TestBlockStruct(t *testing.T) {
 	alphabet := []byte("\"{}[]|;ZzyY_ \x00\x7f\x80\xff{[\"")
 	impls := blockStructImpls()
 	if impls == nil {
-		impls = map[string]func([]byte, uint64) (uint64, uint64, bool){}
+		impls = map[string]func([]byte, uint64, *[structBlocks]uint64) (int, uint64){}
 	}
 	t.Logf("checking %d assembly versions and the plain-Go one", len(impls))
-	impls["generic"] = blockStructGeneric
+	impls["generic"] = blockStructsGeneric
 	r := rand.New(rand.NewPCG(3, 4))
-	b := make([]byte, blockSize)
-	cleanBlocks := 0
-	for range 40_000 {
+	var stops [structBlocks + 1]int // runs by blocks read
+	for range 20_000 {
+		b := make([]byte, r.IntN(structBlocks+2)*blockSize+r.IntN(blockSize))
 		for i := range b {
 			switch {
-			case r.IntN(200) == 0:
+			case r.IntN(400) == 0:
 				b[i] = '\\'
 			case r.IntN(3) == 0:
 				b[i] = byte(r.IntN(256))
@@ -39,38 +40,46 @@ func TestBlockStruct(t *testing.T) {
 		if r.IntN(2) == 0 {
 			carry = ^uint64(0)
 		}
-		var want, wantCarry uint64
-		wantClean := !bytes.Contains(b, []byte{'\\'})
-		if wantClean {
-			cleanBlocks++
-			in := carry != 0
-			for k, c := range b {
+		var want [structBlocks]uint64
+		wantN, wantCarry := 0, carry
+		for ; wantN < structBlocks && len(b) >= (wantN+1)*blockSize; wantN++ {
+			block := b[wantN*blockSize : (wantN+1)*blockSize]
+			if bytes.IndexByte(block, '\\') >= 0 {
+				break
+			}
+			in := wantCarry != 0
+			for k, c := range block {
 				switch {
 				case c == '"':
 					in = !in
 				case !in && bytes.IndexByte([]byte("{}[]yY_\x7f"), c) >= 0:
-					want |= 1 << k
+					want[wantN] |= 1 << k
 				}
 			}
+			brackets, next, escaped := blockStructBytes(block, wantCarry, false)
+			wantCarry = 0
 			if in {
 				wantCarry = ^uint64(0)
 			}
-			brackets, next, escaped := blockStructBytes(b, carry, false)
-			if brackets != want&bracketsOnly(b) || next != wantCarry || escaped {
-				t.Fatalf("blockStructBytes(%q, %x) = %x, %x, %v; want %x, %x, false",
-					b, carry, brackets, next, escaped, want&bracketsOnly(b), wantCarry)
+			if brackets != want[wantN]&bracketsOnly(block) || next != wantCarry || escaped {
+				t.Fatalf("blockStructBytes(%q) = %x, %x, %v; want %x, %x, false",
+					block, brackets, next, escaped, want[wantN]&bracketsOnly(block), wantCarry)
 			}
 		}
+		stops[wantN]++
 		for name, f := range impls {
-			m, next, clean := f(b, carry)
-			if m != want || next != wantCarry || clean != wantClean {
-				t.Fatalf("%s(%q, %x) = %x, %x, %v; want %x, %x, %v",
-					name, b, carry, m, next, clean, want, wantCarry, wantClean)
+			var got [structBlocks]uint64
+			n, next := f(b, carry, &got)
+			if n != wantN || next != wantCarry || got != want {
+				t.Fatalf("%s(%q, %x) = %d, %x, %x; want %d, %x, %x",
+					name, b, carry, n, next, got, wantN, wantCarry, want)
 			}
 		}
 	}
-	if cleanBlocks < 10_000 || cleanBlocks > 39_000 {
-		t.Fatalf("%d of 40,000 blocks without a backslash: the test reads too few of one kind", cleanBlocks)
+	for n, runs := range stops {
+		if runs < 500 {
+			t.Fatalf("only %d of 20,000 runs read %d blocks: the test reads too few of one kind", runs, n)
+		}
 	}
 }
 

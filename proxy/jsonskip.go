@@ -15,8 +15,8 @@ import "math/bits"
 // outside the list, are still read to the letter (item, skip), and the
 // answer sent is valid JSON.
 //
-// The structure is read 64 bytes at a time (blockStructGeneric, in
-// assembly on amd64): the quotes give, by a running parity, which bytes
+// The structure is read 64 bytes at a time, a few blocks per call
+// (blockStructsGeneric, in assembly on amd64): the quotes give, by a running parity, which bytes
 // lie inside strings, and only the brackets outside them are looked at
 // one by one. A block holding a backslash, whose escapes change what the
 // quotes mean, is read a byte at a time, as are the last bytes.
@@ -25,52 +25,50 @@ func skipDropped(b []byte, i, depth int) (int, error) {
 	level := 0                       // levels open below the item
 	carry := uint64(0)               // all ones while b[i] is inside a string
 	escaped := false                 // b[i] is escaped by a backslash
+	var masks [structBlocks]uint64   // per block, the brackets outside strings, and a few other bytes
 	for i < len(b) {
-		n := min(blockSize, len(b)-i)
-		var m uint64 // the brackets outside strings in b[i:i+n], and a few other bytes
-		clean := false
-		if n == blockSize && !escaped {
-			var next uint64
+		n := 0 // blocks read into masks
+		if !escaped {
 			if useAVX2 {
-				m, next, clean = blockStructAVX2(b[i:i+blockSize], carry)
+				n, carry = blockStructsAVX2(b[i:], carry, &masks)
 			} else {
-				m, next, clean = blockStructSSE2(b[i:i+blockSize], carry)
-			}
-			if clean {
-				carry = next
+				n, carry = blockStructsSSE2(b[i:], carry, &masks)
 			}
 		}
-		if !clean {
-			m, carry, escaped = blockStructBytes(b[i:i+n], carry, escaped)
+		if n == 0 { // a block holding a backslash, or the last bytes
+			n = 1
+			masks[0], carry, escaped = blockStructBytes(b[i:min(i+blockSize, len(b))], carry, escaped)
 		}
-		for ; m != 0; m &= m - 1 {
-			k := i + bits.TrailingZeros64(m)
-			switch c := b[k]; c {
-			case '{', '[':
-				if depth+level >= maxDepth {
-					return 0, errDepth
-				}
-				w, bit := level>>6, uint64(1)<<(level&63)
-				if c == '[' {
-					open[w] |= bit
-				} else {
-					open[w] &^= bit
-				}
-				level++
-			case '}', ']':
-				if level == 0 {
-					if c != '}' {
+		for j := range n {
+			for m := masks[j]; m != 0; m &= m - 1 {
+				k := i + j*blockSize + bits.TrailingZeros64(m)
+				switch c := b[k]; c {
+				case '{', '[':
+					if depth+level >= maxDepth {
+						return 0, errDepth
+					}
+					w, bit := level>>6, uint64(1)<<(level&63)
+					if c == '[' {
+						open[w] |= bit
+					} else {
+						open[w] &^= bit
+					}
+					level++
+				case '}', ']':
+					if level == 0 {
+						if c != '}' {
+							return 0, errSyntax
+						}
+						return k + 1, nil
+					}
+					level--
+					if isArray := open[level>>6]&(uint64(1)<<(level&63)) != 0; isArray != (c == ']') {
 						return 0, errSyntax
 					}
-					return k + 1, nil
-				}
-				level--
-				if isArray := open[level>>6]&(uint64(1)<<(level&63)) != 0; isArray != (c == ']') {
-					return 0, errSyntax
 				}
 			}
 		}
-		i += n
+		i += n * blockSize
 	}
 	return 0, errSyntax
 }
