@@ -140,7 +140,12 @@ func (s *Server) parseAuthorize(ctx context.Context, p url.Values) (*authRequest
 		// OIDC Core §3.1.2.1: an ID token we issued, expired or not,
 		// naming the user the client expects.
 		sub, _, err := s.checkIDTokenHint(ctx, hint)
-		if err != nil {
+		switch {
+		case errors.Is(err, token.ErrKeysUnavailable):
+			// Our keys could not be read: the hint may be ours, and the
+			// client may retry (RFC 6749 §4.1.2.1).
+			return req, oauthErr(codeTemporarilyUnavailable, "id_token_hint cannot be checked right now; retry shortly")
+		case err != nil:
 			return req, oauthErr(codeInvalidRequest, "id_token_hint is not an ID token issued here")
 		}
 		req.HintSubject = sub

@@ -9,8 +9,10 @@ import (
 	"slices"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"go.uber.org/zap"
 
 	"github.com/scopegate/scopegate/authserver/pages"
+	"github.com/scopegate/scopegate/token"
 )
 
 // logoutName names sealed logout requests inside securecookie's MAC, apart
@@ -107,7 +109,13 @@ func (s *Server) rpLogoutParams(w http.ResponseWriter, r *http.Request, p url.Va
 		s.pages.LoggedOut(w, http.StatusOK, pages.LoggedOutData{})
 		return
 	}
-	lr, msg := s.parseLogout(r.Context(), p)
+	lr, msg, err := s.parseLogout(r.Context(), p)
+	if errors.Is(err, token.ErrKeysUnavailable) {
+		s.log.Warn("sign-out: id_token_hint cannot be checked", zap.Error(err))
+		w.Header().Set("Retry-After", retryAfterBusy)
+		s.pageError(w, http.StatusServiceUnavailable, "Temporarily unavailable", "Please try again in a moment.")
+		return
+	}
 	if lr == nil {
 		s.pageError(w, http.StatusBadRequest, "Invalid sign-out request", msg)
 		return
@@ -127,37 +135,41 @@ func (s *Server) rpLogoutParams(w http.ResponseWriter, r *http.Request, p url.Va
 }
 
 // parseLogout checks the parameters of an RP-initiated logout request.
-// A nil request comes with the message to show.
-func (s *Server) parseLogout(ctx context.Context, p url.Values) (*logoutRequest, string) {
+// A nil request comes with the message to show, and with an error when the
+// id_token_hint could not be checked because our keys could not be read.
+func (s *Server) parseLogout(ctx context.Context, p url.Values) (*logoutRequest, string, error) {
 	lr := &logoutRequest{ClientID: p.Get("client_id"), State: p.Get("state")}
 	if len(lr.State) > maxStateLen {
-		return nil, "The state parameter is too long."
+		return nil, "The state parameter is too long.", nil
 	}
 	if hint := p.Get("id_token_hint"); hint != "" {
 		sub, aud, err := s.checkIDTokenHint(ctx, hint)
+		if errors.Is(err, token.ErrKeysUnavailable) {
+			return nil, "", err
+		}
 		if err != nil {
-			return nil, "The application sent an ID token that was not issued here."
+			return nil, "The application sent an ID token that was not issued here.", nil
 		}
 		if lr.ClientID != "" && lr.ClientID != aud {
-			return nil, "The ID token was issued to another application."
+			return nil, "The ID token was issued to another application.", nil
 		}
 		lr.ClientID, lr.HintSubject = aud, sub
 	}
 	if lr.ClientID != "" {
 		if _, ok := s.clients[lr.ClientID]; !ok {
-			return nil, "The application is not registered."
+			return nil, "The application is not registered.", nil
 		}
 	}
 	if uri := p.Get("post_logout_redirect_uri"); uri != "" {
 		if lr.ClientID == "" {
-			return nil, "The application did not say who it is, so we cannot send you back to it."
+			return nil, "The application did not say who it is, so we cannot send you back to it.", nil
 		}
 		if !slices.Contains(s.clients[lr.ClientID].postLogoutURIs, uri) {
-			return nil, "The address to return to is not registered for this application, so we stopped before sending you anywhere."
+			return nil, "The address to return to is not registered for this application, so we stopped before sending you anywhere.", nil
 		}
 		lr.RedirectURI = uri
 	}
-	return lr, ""
+	return lr, "", nil
 }
 
 // checkIDTokenHint verifies that hint is an ID token we signed, for one of
