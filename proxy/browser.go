@@ -38,6 +38,10 @@ type BrowserLogin struct {
 	// token it was made from and with the user's grant: checked on every
 	// request.
 	Revoked *token.RevocationList
+	// Registered, if not nil, says whether a session's user and client are
+	// still registered (token.Issuer.Registered): a session of a removed
+	// user ends. Checked on every request.
+	Registered func(c *token.Claims) error
 	// SessionLifetime bounds how long ago the user may have typed a
 	// password for a session to renew; past it they sign in again. If
 	// zero, DefaultSessionLifetime.
@@ -171,6 +175,8 @@ func (b *browser) check(ls *liveSession, now time.Time) sessionState {
 	t := now.Unix()
 	switch {
 	case b.cfg.Revoked.Contains(ls.s.TokenID), ls.s.GrantID != "" && b.cfg.Revoked.GrantRevoked(ls.s.GrantID):
+		return endedSession
+	case b.cfg.Registered != nil && b.cfg.Registered(&ls.claims) != nil:
 		return endedSession
 	case t-ls.s.Seen >= int64(b.cfg.IdleTimeout/time.Second), t-ls.s.SignedIn >= int64(b.cfg.SessionLifetime/time.Second):
 		return endedSession

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -223,5 +224,59 @@ func TestRevocationListAddAll(t *testing.T) {
 	// per entry would be 10,000 and more.
 	if allocs > 64*30 {
 		t.Errorf("AddAll of 10,000 entries made %.0f allocations; want one map per shard", allocs)
+	}
+}
+
+// TestUnregisteredHolderRefused: once Registered says a token's user is
+// gone, the token is refused as revoked, cached or not, while another
+// user's token of the same issuer still passes.
+func TestUnregisteredHolderRefused(t *testing.T) {
+	var gone atomic.Value // the subject no longer registered
+	gone.Store("")
+	f := newFixture(t, func(c *token.Config) {
+		c.Issuers[0].Registered = func(c *token.Claims) error {
+			if c.Subject == gone.Load().(string) {
+				return errors.New("the user is no longer registered")
+			}
+			return nil
+		}
+	})
+	ctx := context.Background()
+	bobs := f.claimsA()
+	bobs.Subject = "bob"
+	raw := f.keyA.Sign(t, bobs)
+	alices := f.keyA.Sign(t, f.claimsA())
+	for _, r := range []string{raw, alices} {
+		if _, err := f.v.Verify(ctx, r); err != nil {
+			t.Fatalf("Verify while registered = %v", err)
+		}
+	}
+	gone.Store("bob")
+	var te *token.Error
+	if _, err := f.v.Verify(ctx, raw); !errors.Is(err, token.ErrRevoked) || !errors.As(err, &te) {
+		t.Errorf("Verify of the cached token of a removed user = %v; want an *Error matching ErrRevoked", err)
+	}
+	if _, err := f.v.Verify(ctx, alices); err != nil {
+		t.Errorf("Verify of another user's token = %v; want accepted", err)
+	}
+}
+
+// TestRegisteredAskedOnlyOfSignedTokens: a forged token is refused for its
+// signature whatever its subject, so the refusal never tells a forger
+// which users exist; Registered is not even asked.
+func TestRegisteredAskedOnlyOfSignedTokens(t *testing.T) {
+	var asked atomic.Int32
+	f := newFixture(t, func(c *token.Config) {
+		c.Issuers[0].Registered = func(*token.Claims) error {
+			asked.Add(1)
+			return errors.New("the user is no longer registered")
+		}
+	})
+	forged := f.keyB.Sign(t, f.claimsA()) // issuer A's claims, B's key
+	if _, err := f.v.Verify(context.Background(), forged); !errors.Is(err, token.ErrSignature) {
+		t.Errorf("Verify of a forged token = %v; want ErrSignature", err)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("Registered asked %d times for a forged token; want 0", n)
 	}
 }

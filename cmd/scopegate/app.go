@@ -93,7 +93,7 @@ func newApp(ctx context.Context, f *config.File, hash string, logger, audit *zap
 	if a.auth, err = authserver.New(ctx, asCfg); err != nil {
 		return nil, fmt.Errorf("authorization server: %w", err)
 	}
-	verifier, err := newVerifier(f, a.auth, a.revoked)
+	verifier, err := newVerifier(f, a.auth, a.revoked, a.registered)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +123,17 @@ func (a *app) authserverConfig(f *config.File) authserver.Config {
 	return cfg
 }
 
+// registered says whether a token's user and client are in the config
+// that runs now (authserver.Server.Registered). The verifier outlives
+// reloads, so it asks the current snapshot rather than the server it was
+// built with.
+func (a *app) registered(c *token.Claims) error {
+	if cur := a.cur.Load(); cur != nil {
+		return cur.auth.Registered(c)
+	}
+	return a.auth.Registered(c)
+}
+
 // fetch lets the consent page list a user's items through the gateway
 // that currently runs (proxy.Gateway.Fetch), exactly as the gateway calls
 // its upstreams; authserver never imports the gateway.
@@ -146,6 +157,7 @@ func (a *app) newGateway(ctx context.Context, f *config.File, as *authserver.Ser
 			return nil, err
 		}
 		gwCfg.Browser.Revoked = a.revoked
+		gwCfg.Browser.Registered = a.registered
 	}
 	gw, err := proxy.New(gwCfg)
 	if err != nil {
@@ -248,10 +260,13 @@ func authserverConfig(f *config.File, st store.Store, logger *zap.Logger) authse
 }
 
 // newVerifier trusts this server's own tokens through its local keys (no
-// HTTP), minus those it revoked, and each configured external issuer
-// through OpenID discovery.
-func newVerifier(f *config.File, as *authserver.Server, revoked *token.RevocationList) (*token.Verifier, error) {
-	v, err := token.NewVerifier(verifierConfig(f, as.KeySet(), revoked))
+// HTTP), minus those it revoked and those whose user or client the
+// running config no longer has (registered), and each configured external
+// issuer through OpenID discovery.
+func newVerifier(f *config.File, as *authserver.Server, revoked *token.RevocationList, registered func(*token.Claims) error) (*token.Verifier, error) {
+	cfg := verifierConfig(f, as.KeySet(), revoked)
+	cfg.Issuers[0].Registered = registered
+	v, err := token.NewVerifier(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("token verifier: %w", err)
 	}

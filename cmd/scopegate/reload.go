@@ -127,7 +127,7 @@ func (a *app) rebuild(prev *snapshot, f *config.File, hash string) (*snapshot, [
 	}
 	verifier := prev.verifier
 	if !reflect.DeepEqual(prev.file.Gateway.TrustedIssuers, eff.Gateway.TrustedIssuers) {
-		if verifier, err = newVerifier(eff, as, a.revoked); err != nil {
+		if verifier, err = newVerifier(eff, as, a.revoked, a.registered); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -1,0 +1,29 @@
+package authserver
+
+import (
+	"errors"
+
+	"github.com/scopegate/scopegate/token"
+)
+
+var (
+	errClientGone = errors.New("authserver: the token's client is no longer registered")
+	errUserGone   = errors.New("authserver: the token's user is no longer registered")
+)
+
+// Registered reports whether the holder of one of this server's access
+// tokens is still registered: its client, and the user it acts for unless
+// the client acts for itself (client credentials). A federated user counts
+// while their identity provider is configured. The gateway asks on every
+// request (token.Issuer.Registered), so removing a user or a client from
+// the config ends their live tokens at the next reload, not when they
+// expire. It reads only this server's config: two map lookups.
+func (s *Server) Registered(c *token.Claims) error {
+	if _, ok := s.clients[c.ClientID]; !ok {
+		return errClientGone
+	}
+	if c.Subject == c.ClientID || s.users[c.Subject] != nil || s.federatedProvider(c.Subject) != nil {
+		return nil
+	}
+	return errUserGone
+}
