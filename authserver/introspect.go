@@ -84,12 +84,13 @@ func (s *Server) handleIntrospection(w http.ResponseWriter, r *http.Request) {
 }
 
 // introspectAccess answers for an access token: signed by this server for
-// its audience, unexpired, not revoked, issued to c, and its grant still
+// its audience, unexpired, not revoked, issued to c, its user still
+// registered (Registered), and its grant still
 // live in the store (read there, so that a grant revoked on another
 // instance is inactive here at once, whatever the revocation list knows).
 func (s *Server) introspectAccess(r *http.Request, c *client, raw string) (introspection, error) {
 	claims, err := s.verifier.Verify(r.Context(), raw)
-	if err != nil || claims.ClientID != c.ID {
+	if err != nil || claims.ClientID != c.ID || s.Registered(claims) != nil {
 		return introspection{}, nil
 	}
 	if claims.GrantID != "" {

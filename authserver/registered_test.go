@@ -12,7 +12,7 @@ import (
 // TestRegistered: the holders of real tokens are registered until a
 // reloaded config drops them. Alice's token names a removed user, the
 // client-credentials token a removed client; bob's token, whose user and
-// client stay, still passes.
+// client stay, still passes. Introspection agrees.
 func TestRegistered(t *testing.T) {
 	env := newTestServer(t, nil)
 	v := env.verifier(t)
@@ -24,9 +24,11 @@ func TestRegistered(t *testing.T) {
 		}
 		return c
 	}
-	alices := claimsOf(str(env.redeem(t, codeFor(t, env, newBrowser(t, env))).json, "access_token"))
+	alicesRaw := str(env.redeem(t, codeFor(t, env, newBrowser(t, env))).json, "access_token")
+	alices := claimsOf(alicesRaw)
 	bobsCode := redirectParams(t, newBrowser(t, env).authorize(loginURL(env), "bob", "bob's password")).Get("code")
-	bobs := claimsOf(str(env.redeem(t, bobsCode).json, "access_token"))
+	bobsRaw := str(env.redeem(t, bobsCode).json, "access_token")
+	bobs := claimsOf(bobsRaw)
 	cc := env.callToken(t, tokenCall{form: url.Values{"grant_type": {"client_credentials"}}, basic: []string{"hashed-job", hashedSecret}})
 	jobs := claimsOf(str(cc.json, "access_token"))
 	if jobs.Subject != "hashed-job" || bobs.Subject != "bob" || alices.Subject != "alice" {
@@ -51,6 +53,16 @@ func TestRegistered(t *testing.T) {
 	}{{alices, errUserGone}, {jobs, errClientGone}, {bobs, nil}} {
 		if err := next.Registered(tc.c); !errors.Is(err, tc.want) {
 			t.Errorf("Registered(%s) after the reload = %v; want %v", tc.c.Subject, err, tc.want)
+		}
+	}
+	env.use(next)
+	re := &refreshEnv{testEnv: env}
+	for _, tc := range []struct {
+		raw    string
+		active bool
+	}{{alicesRaw, false}, {bobsRaw, true}} {
+		if status, out := re.introspect(t, tc.raw, []string{printerID, printerSecret}); status != 200 || out["active"] != tc.active {
+			t.Errorf("introspection after the reload: %d %v; want active %v", status, out, tc.active)
 		}
 	}
 }
