@@ -16,10 +16,12 @@ import "math/bits"
 // answer sent is valid JSON.
 //
 // The structure is read 64 bytes at a time, a few blocks per call
-// (blockStructsGeneric, in assembly on amd64): the quotes give, by a running parity, which bytes
-// lie inside strings, and only the brackets outside them are looked at
-// one by one. A block holding a backslash, whose escapes change what the
-// quotes mean, is read a byte at a time, as are the last bytes.
+// (blockStructsGeneric, in assembly on amd64): the quotes give, by a
+// running parity, which bytes lie inside strings, and only the brackets
+// outside them are looked at one by one; the few other bytes the masks
+// mark are passed over, as every byte between strings is. A block holding
+// a backslash, whose escapes change what the quotes mean, is read a byte
+// at a time (blockStructBytes), as are the last bytes.
 func skipDropped(b []byte, i, depth int) (int, error) {
 	var open [maxDepth/64 + 1]uint64 // one bit per level below the item: 1 for an array
 	level := 0                       // levels open below the item
