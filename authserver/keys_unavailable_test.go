@@ -29,13 +29,10 @@ func (d *downStore) SigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	return d.Store.SigningKeys(ctx)
 }
 
-// TestKeysUnavailableWhenStoreIsDown (issue 12, finding 4): a token whose
-// kid is not loaded makes the key set re-read the store; when the store
-// cannot answer, that is ErrKeysUnavailable (the gateway's 503 with
-// Retry-After), not an unknown key (401), and the store is not asked
-// again on every request meanwhile.
-func TestKeysUnavailableWhenStoreIsDown(t *testing.T) {
-	var clock atomic.Int64
+// newDownServer is a test server on a downStore, with a clock in Unix
+// seconds that the test moves.
+func newDownServer(t *testing.T) (*testEnv, *downStore, *atomic.Int64) {
+	clock := new(atomic.Int64)
 	clock.Store(time.Now().Unix())
 	var st *downStore
 	env := newTestServer(t, func(c *Config) {
@@ -43,6 +40,16 @@ func TestKeysUnavailableWhenStoreIsDown(t *testing.T) {
 		c.Store = st
 		c.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
 	})
+	return env, st, clock
+}
+
+// TestKeysUnavailableWhenStoreIsDown (issue 12, finding 4): a token whose
+// kid is not loaded makes the key set re-read the store; when the store
+// cannot answer, that is ErrKeysUnavailable (the gateway's 503 with
+// Retry-After), not an unknown key (401), and the store is not asked
+// again on every request meanwhile.
+func TestKeysUnavailableWhenStoreIsDown(t *testing.T) {
+	env, st, clock := newDownServer(t)
 	foreign := tokentest.NewKey(t)
 	raw := foreign.Sign(t, foreign.Claims(env.ts.URL, env.ts.URL, "alice", "photos.read"))
 	ks := env.srv.KeySet()
@@ -66,14 +73,7 @@ func TestKeysUnavailableWhenStoreIsDown(t *testing.T) {
 // (RFC 6749 §4.1.2.1), sign-out is a 503 page with Retry-After; with the
 // store up, the same hint is refused as not ours.
 func TestIDTokenHintKeysUnavailable(t *testing.T) {
-	var clock atomic.Int64
-	clock.Store(time.Now().Unix())
-	var st *downStore
-	env := newTestServer(t, func(c *Config) {
-		st = &downStore{Store: c.Store}
-		c.Store = st
-		c.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
-	})
+	env, st, clock := newDownServer(t)
 	foreign := tokentest.NewKey(t)
 	hint := foreign.Sign(t, foreign.Claims(env.ts.URL, printerID, "alice", "openid"))
 	authURL := env.authURL(url.Values{"client_id": {printerID}, "response_type": {"code"}, "scope": {"openid"},

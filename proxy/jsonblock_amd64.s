@@ -18,6 +18,21 @@ DATA blockConsts<>+64(SB)/8, $0x2020202020202020
 DATA blockConsts<>+72(SB)/8, $0x2020202020202020
 GLOBL blockConsts<>(SB), RODATA|NOPTR, $80
 
+// STORE_BLOCK finishes a clean block: R8 holds the quotes' running
+// parity, R10 the marked bytes, R11 the carry in. It stores the brackets
+// outside strings in out[n] (DI, DX), sets R11 to the carry out, and moves
+// SI and DX on to the next block.
+#define STORE_BLOCK \
+	XORQ R11, R8 \
+	MOVQ R8, AX \
+	NOTQ AX \
+	ANDQ AX, R10 \
+	SARQ $63, R8 \
+	MOVQ R8, R11 \
+	MOVQ R10, (DI)(DX*8) \
+	INCQ DX \
+	ADDQ $64, SI
+
 // func blockStructsSSE2(b []byte, carry uint64, out *[structBlocks]uint64) (n int, carryOut uint64)
 //
 // Sixteen bytes at a time: PCMPEQB sets a lane to 0xff where the bytes are
@@ -131,15 +146,7 @@ sse2Loop:
 	MOVQ R8, AX
 	SHLQ $32, AX
 	XORQ AX, R8
-	XORQ R11, R8            // inside strings
-	MOVQ R8, AX
-	NOTQ AX
-	ANDQ AX, R10            // brackets outside strings
-	SARQ $63, R8            // inside a string after the block: all ones
-	MOVQ R8, R11
-	MOVQ R10, (DI)(DX*8)
-	INCQ DX
-	ADDQ $64, SI
+	STORE_BLOCK
 	JMP sse2Loop
 
 sse2Done:
@@ -208,15 +215,7 @@ avx2Loop:
 	VMOVQ R8, X0
 	VPCLMULQDQ $0x00, X7, X0, X0 // running parity
 	VMOVQ X0, R8
-	XORQ R11, R8            // inside strings
-	MOVQ R8, AX
-	NOTQ AX
-	ANDQ AX, R10            // brackets outside strings
-	SARQ $63, R8            // inside a string after the block: all ones
-	MOVQ R8, R11
-	MOVQ R10, (DI)(DX*8)
-	INCQ DX
-	ADDQ $64, SI
+	STORE_BLOCK
 	JMP avx2Loop
 
 avx2Done:
