@@ -229,18 +229,19 @@ func TestRevocationListAddAll(t *testing.T) {
 
 // TestUnregisteredHolderRefused: once Registered says a token's user is
 // gone, the token is refused as revoked, cached or not, while another
-// user's token of the same issuer still passes.
+// user's token of the same issuer still passes. Refusing the cached token
+// again costs no signature check, and the token is good again once its
+// user is back.
 func TestUnregisteredHolderRefused(t *testing.T) {
 	var gone atomic.Value // the subject no longer registered
 	gone.Store("")
-	f := newFixture(t, func(c *token.Config) {
-		c.Issuers[0].Registered = func(c *token.Claims) error {
-			if c.Subject == gone.Load().(string) {
-				return errors.New("the user is no longer registered")
-			}
-			return nil
+	registered := func(c *token.Claims) error {
+		if c.Subject == gone.Load().(string) {
+			return errors.New("the user is no longer registered")
 		}
-	})
+		return nil
+	}
+	f, ks := newCountingFixture(t, func(c *token.Config) { c.Issuers[0].Registered = registered })
 	ctx := context.Background()
 	bobs := f.claimsA()
 	bobs.Subject = "bob"
@@ -252,12 +253,30 @@ func TestUnregisteredHolderRefused(t *testing.T) {
 		}
 	}
 	gone.Store("bob")
+	before := ks.calls.Load()
 	var te *token.Error
-	if _, err := f.v.Verify(ctx, raw); !errors.Is(err, token.ErrRevoked) || !errors.As(err, &te) {
-		t.Errorf("Verify of the cached token of a removed user = %v; want an *Error matching ErrRevoked", err)
+	for range 3 {
+		if _, err := f.v.Verify(ctx, raw); !errors.Is(err, token.ErrRevoked) || !errors.As(err, &te) {
+			t.Fatalf("Verify of the cached token of a removed user = %v; want an *Error matching ErrRevoked", err)
+		}
+	}
+	if n := ks.calls.Load() - before; n != 0 {
+		t.Errorf("%d signature checks for 3 calls with a removed user's cached token; want 0", n)
 	}
 	if _, err := f.v.Verify(ctx, alices); err != nil {
 		t.Errorf("Verify of another user's token = %v; want accepted", err)
+	}
+	fresh, err := token.NewVerifier(token.Config{Issuers: []token.Issuer{{URL: issuerA, Audience: audGW,
+		Keys: f.keyA.KeySet(), Registered: registered}}, Now: f.clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.Verify(ctx, raw); !errors.Is(err, token.ErrRevoked) {
+		t.Errorf("uncached Verify of a removed user's token = %v; want ErrRevoked", err)
+	}
+	gone.Store("")
+	if _, err := f.v.Verify(ctx, raw); err != nil {
+		t.Errorf("Verify once the user is back = %v; want accepted", err)
 	}
 }
 

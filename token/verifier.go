@@ -152,8 +152,8 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 // Every error is an [*Error].
 //
 // A token verified recently is answered from a cache without checking the
-// signature again; its lifetime, issuer and audience are still checked on
-// every call.
+// signature again; its lifetime, issuer, audience, revocation and holder
+// (Issuer.Registered) are still checked on every call.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	now := v.now()
 	if v.cache == nil {
@@ -162,8 +162,18 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	}
 	key := keyOf(raw)
 	e, hit := v.cache.get(key)
-	if hit && now.Before(e.until) && v.recheck(e, now) == nil {
-		return e.claims, nil
+	if hit && now.Before(e.until) {
+		err := v.recheck(e, now)
+		if err == nil {
+			return e.claims, nil
+		}
+		if errors.Is(err, ErrRevoked) {
+			// A genuine token refused for what happened since it was
+			// verified: its holder may keep sending it, and refusing it
+			// here costs no signature check. The entry stays, for a
+			// holder that is registered again.
+			return nil, err
+		}
 	}
 	c, idx, err := v.verify(ctx, raw, now)
 	if err != nil {
