@@ -3,6 +3,7 @@ package authserver
 import (
 	"errors"
 
+	"github.com/scopegate/scopegate/oauthrule"
 	"github.com/scopegate/scopegate/token"
 )
 
@@ -26,4 +27,22 @@ func (s *Server) Registered(c *token.Claims) error {
 		return nil
 	}
 	return errUserGone
+}
+
+// RegisteredIn is Server.Registered for cfg alone, without a store or a
+// running server, so that `scopegate explain` judges a real token's holder
+// as serve would.
+func RegisteredIn(cfg Config) func(*token.Claims) error {
+	s := &Server{users: make(map[string]*User, len(cfg.Users)), clients: make(map[string]*client, len(cfg.Clients)),
+		upstreams: make(map[string]*upstream, len(cfg.IdentityProviders))}
+	for i := range cfg.Users {
+		s.users[oauthrule.CanonicalUsername(cfg.Users[i].Username)] = &cfg.Users[i]
+	}
+	for _, c := range cfg.Clients {
+		s.clients[c.ID] = &client{}
+	}
+	for _, p := range cfg.IdentityProviders {
+		s.upstreams[p.ID] = &upstream{}
+	}
+	return s.Registered
 }

@@ -219,11 +219,12 @@ func checkRevoked(c *Claims, iss *Issuer) error {
 
 // checkRegistered refuses a token whose holder its issuer no longer knows.
 // It is asked only of tokens whose signature was verified: asked before,
-// its answer would tell a forger which users and clients exist.
+// its answer would tell a forger which users and clients exist. A genuine
+// token's holder may learn that its user or client is gone.
 func checkRegistered(c *Claims, iss *Issuer) error {
 	if iss.Registered != nil {
 		if err := iss.Registered(c); err != nil {
-			return refuseCause(ErrRevoked, "token has been revoked", err)
+			return refuseCause(ErrRevoked, "token's user or client is no longer registered", err)
 		}
 	}
 	return nil

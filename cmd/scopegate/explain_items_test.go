@@ -14,6 +14,10 @@ import (
 )
 
 const itemsConfig = `authserver:
+  users:
+    - {username: alice, password_hash: "$2a$04$dUikWLwbEmWY2SKeNxjatOG0INMlO3/h2pedCFJ0h.5ksfazxUZEe"}
+  clients:
+    - {id: photo-printer, redirect_uris: ["http://127.0.0.1:7/callback"], scopes: [photos.read]}
   scopes:
     photos.read: See the photos you choose
   resources:

@@ -69,7 +69,14 @@ func TestExplainToken(t *testing.T) {
 	pickedClaims.ClientID = "photo-printer"
 	pickedClaims.AuthorizationDetails = []token.AuthorizationDetail{{Type: "photos", Actions: []string{"read"}, Identifiers: []string{"7", "42"}}}
 	valid := key.Sign(t, pickedClaims)
-	noPick := key.Sign(t, tokentest.ClaimsAt(now, iss, iss, "alice", "photos.read"))
+	noPickClaims := tokentest.ClaimsAt(now, iss, iss, "alice", "photos.read")
+	noPickClaims.ClientID = "photo-printer"
+	noPick := key.Sign(t, noPickClaims)
+	// Carol is not among config.example.yaml's users: removed, as far as
+	// the running config knows.
+	removedClaims := pickedClaims
+	removedClaims.Subject = "carol"
+	removedUser := key.Sign(t, removedClaims)
 	clientOwn := tokentest.ClaimsAt(now, iss, iss, "photo-printer", "photos.read")
 	clientOwn.ClientID = "photo-printer"
 	ownToken := key.Sign(t, clientOwn)
@@ -90,6 +97,7 @@ func TestExplainToken(t *testing.T) {
 		{"valid token, own albums", valid, "GET", "/users/alice/albums", []string{"decision: ALLOW (200)"}},
 		{"valid token, another user's albums", valid, "GET", "/users/bob/albums", []string{"decision: DENY (403 insufficient_scope)", `not the token's subject "alice"`}},
 		{"user token without a pick", noPick, "GET", "/photos/42", []string{"decision: DENY (403 insufficient_scope)", `"42" is not one of them`}},
+		{"removed user", removedUser, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "user or client is no longer registered"}},
 		{"client's own token is not narrowed", ownToken, "GET", "/photos/42", []string{"decision: ALLOW (200)"}},
 		{"valid token, missing scope", valid, "POST", "/photos", []string{"decision: DENY (403 insufficient_scope)", "photos.write"}},
 		{"expired", expired, "GET", "/photos/42", []string{"decision: DENY (401 invalid_token)", "token has expired"}},

@@ -14,6 +14,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/scopegate/scopegate/authserver"
 	"github.com/scopegate/scopegate/config"
 	"github.com/scopegate/scopegate/token"
 )
@@ -35,6 +36,7 @@ const hypotheticalClient = "hypothetical-client"
 func explainVerifier(f *config.File, c caller, now time.Time) (*token.Verifier, string, error) {
 	if c.token != "" {
 		cfg := verifierConfig(f, nil, nil)
+		cfg.Issuers[0].Registered = authserver.RegisteredIn(explainAuthConfig(f))
 		cfg.InsecureSkipSignatureVerification = true
 		cfg.CacheSize = -1
 		v, err := token.NewVerifier(cfg)
@@ -52,6 +54,17 @@ func explainVerifier(f *config.File, c caller, now time.Time) (*token.Verifier, 
 	}
 	raw, err := mintToken(key, cfg.Issuers[0], c, now)
 	return v, raw, err
+}
+
+// explainAuthConfig is the authorization server serve would run for f, as
+// far as explain needs it: who holds tokens (users, clients, identity
+// providers), with the gateway's own client when a route signs people in.
+func explainAuthConfig(f *config.File) authserver.Config {
+	cfg := authserverConfig(f, nil, nil)
+	if needsBrowserLogin(f) {
+		cfg.Clients = append(cfg.Clients, authserver.Client{ID: gatewayClientID})
+	}
+	return cfg
 }
 
 // mintToken signs an RFC 9068 access token for c, issued by iss.

@@ -17,7 +17,8 @@ import (
 )
 
 // TestServeChecksSignatures: the gateway serve builds (newApp) refuses a
-// token that is right in every way but its signature, for its own issuer
+// token that is right in every way (its user and client in the config)
+// but its signature, for its own issuer
 // and for a trusted one, while explain, which skips the signature, lets
 // the same token through. If serve's verifier ever skipped signatures
 // (token.Config.InsecureSkipSignatureVerification), this fails.
@@ -32,6 +33,8 @@ func TestServeChecksSignatures(t *testing.T) {
 authserver:
   issuer: %q
   scopes: {photos.read: See photos}
+  users: [{username: alice, password_hash: "$2a$04$dUikWLwbEmWY2SKeNxjatOG0INMlO3/h2pedCFJ0h.5ksfazxUZEe"}]
+  clients: [{id: tokentest-client, redirect_uris: ["http://127.0.0.1:7/callback"], scopes: [photos.read]}]
 gateway:
   trusted_issuers: [{issuer: %q, audience: photos-api}]
   upstreams: {api: {url: %q}}
