@@ -144,7 +144,6 @@ func noteEarlier(ps []*pickState, g store.Grant) {
 
 // pickerPages turns the states into what the templates show. failed is
 // true when some picker has nothing the user could share.
-
 func (s *Server) pickerPages(ps []*pickState) ([]pages.Picker, bool) {
 	var out []pages.Picker
 	failed := false

@@ -87,6 +87,10 @@ func (s *Server) refreshGrant(r *http.Request, c *client, p url.Values) (*tokenR
 	if raw == "" {
 		return nil, oauthErr(codeInvalidRequest, "refresh_token is required")
 	}
+	asked, oe := tokenDetails(p)
+	if oe != nil {
+		return nil, oe
+	}
 	ctx := r.Context()
 	now := s.now().UTC()
 	// The signing key first: getting it may rotate keys through the
@@ -95,7 +99,7 @@ func (s *Server) refreshGrant(r *http.Request, c *client, p url.Values) (*tokenR
 	if err != nil {
 		return nil, err
 	}
-	next := refreshSuccessor{s: s, c: c, p: p, key: key, now: now}
+	next := refreshSuccessor{s: s, c: c, p: p, asked: asked, key: key, now: now}
 	old, err := s.store.RotateRefreshToken(ctx, refreshTokenID(raw), now, next.of)
 	switch {
 	case errors.Is(err, errRefreshOfAnotherClient) || errors.Is(err, store.ErrConflict) && old.ClientID != c.ID:
@@ -144,11 +148,12 @@ var errRefreshOfAnotherClient = errors.New("authserver: refresh token of another
 // refreshSuccessor makes the successor of a refresh token inside the
 // store's rotation, and keeps what the token response needs.
 type refreshSuccessor struct {
-	s   *Server
-	c   *client
-	p   url.Values
-	key *signingKey
-	now time.Time
+	s     *Server
+	c     *client
+	p     url.Values
+	asked []token.AuthorizationDetail // the request's authorization_details (tokenDetails)
+	key   *signingKey
+	now   time.Time
 
 	claims      token.Claims // of the new access token
 	accessToken string
@@ -171,7 +176,7 @@ func (n *refreshSuccessor) of(old store.RefreshToken) (store.RefreshToken, error
 	}
 	// A user who is gone (removed from the config, or a federated user
 	// whose provider is) gets no more tokens.
-	if s.users[old.Subject] == nil && s.federatedProvider(old.Subject) == nil {
+	if !s.knownUser(old.Subject) {
 		return store.RefreshToken{}, errBadRefresh()
 	}
 	cred, err := s.checkRefreshCredential(old)
@@ -184,7 +189,7 @@ func (n *refreshSuccessor) of(old store.RefreshToken) (store.RefreshToken, error
 			return store.RefreshToken{}, fmt.Errorf("authserver: refresh token %s: authorization details: %w", old.ID[:8], err)
 		}
 	}
-	scopes, details, oe := s.narrowDetails(scopes, granted, n.p)
+	scopes, details, oe := s.narrowDetails(scopes, granted, n.asked)
 	if oe != nil {
 		return store.RefreshToken{}, oe
 	}

@@ -23,7 +23,7 @@ func (s *Server) Registered(c *token.Claims) error {
 	if _, ok := s.clients[c.ClientID]; !ok {
 		return errClientGone
 	}
-	if c.Subject == c.ClientID || s.users[c.Subject] != nil || s.federatedProvider(c.Subject) != nil {
+	if c.Subject == c.ClientID || s.knownUser(c.Subject) {
 		return nil
 	}
 	return errUserGone

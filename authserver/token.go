@@ -95,11 +95,9 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	if code == "" {
 		return nil, oauthErr(codeInvalidRequest, "code is required")
 	}
-	if p.Has("authorization_details") {
-		// Malformed, it is refused before the code is spent.
-		if _, problem := readDetailsParam(p.Get("authorization_details")); problem != "" {
-			return nil, oauthErr(codeInvalidAuthorizationDetails, problem)
-		}
+	asked, oe := tokenDetails(p)
+	if oe != nil {
+		return nil, oe
 	}
 	now := s.now()
 	ac, err := s.store.RedeemAuthCode(r.Context(), codeID(code), now.UTC())
@@ -151,7 +149,7 @@ func (s *Server) redeemCode(r *http.Request, c *client, p url.Values) (*tokenRes
 	if ac.AuthorizationDetails != nil && details == nil {
 		return nil, errors.New("authserver: a code's authorization_details cannot be read")
 	}
-	scopes, details, oe := s.narrowDetails(ac.Scopes, details, p)
+	scopes, details, oe := s.narrowDetails(ac.Scopes, details, asked)
 	if oe != nil {
 		return nil, oe
 	}

@@ -7,27 +7,38 @@ import (
 	"github.com/scopegate/scopegate/token"
 )
 
-// narrowDetails applies a token request's authorization_details parameter
-// (RFC 9396 §6) to an access token about to be issued with scopes and the
-// details granted: without it, the token gets them all; with it, the token
-// gets what it names, which may only narrow what was granted (§6.1), and
-// anything wider is refused with invalid_authorization_details.
+// tokenDetails reads a token request's authorization_details parameter
+// (RFC 9396 §6): nil when there is none. A malformed one is refused here,
+// before the request touches the store: a code is not spent, a refresh
+// token not rotated.
+func tokenDetails(p url.Values) ([]token.AuthorizationDetail, *Error) {
+	if !p.Has("authorization_details") {
+		return nil, nil
+	}
+	asked, problem := readDetailsParam(p.Get("authorization_details"))
+	if problem != "" {
+		return nil, oauthErr(codeInvalidAuthorizationDetails, problem)
+	}
+	return asked, nil
+}
+
+// narrowDetails applies asked, a token request's authorization_details
+// (tokenDetails), to an access token about to be issued with scopes and
+// the details granted: without it, the token gets them all; with it, the
+// token gets what it names, which may only narrow what was granted (§6.1),
+// and anything wider is refused with invalid_authorization_details.
 //
 // A narrowed scope whose type the request leaves out, or whose action it
 // leaves out, leaves the token too: the gateway reads a narrowed scope
 // without its type's details as not narrowed at all. An action whose
 // scope the token does not carry (a refresh asked for fewer scopes) leaves
 // the details. The refresh token keeps the whole grant either way.
-func (s *Server) narrowDetails(scopes []string, granted []token.AuthorizationDetail, p url.Values) ([]string, []token.AuthorizationDetail, *Error) {
-	if !p.Has("authorization_details") {
+func (s *Server) narrowDetails(scopes []string, granted, asked []token.AuthorizationDetail) ([]string, []token.AuthorizationDetail, *Error) {
+	if asked == nil {
 		return scopes, granted, nil
 	}
 	bad := func(desc string) ([]string, []token.AuthorizationDetail, *Error) {
 		return nil, nil, oauthErr(codeInvalidAuthorizationDetails, desc)
-	}
-	asked, problem := readDetailsParam(p.Get("authorization_details"))
-	if problem != "" {
-		return bad(problem)
 	}
 	var out []token.AuthorizationDetail
 	for _, d := range asked {

@@ -89,6 +89,12 @@ func (s *Server) upstreamCallback(id string) string {
 	return s.endpoint("/oauth2/idp/" + id + "/callback")
 }
 
+// knownUser reports whether subject is a user of the running config: a
+// local user, or a federated one whose provider is configured.
+func (s *Server) knownUser(subject string) bool {
+	return s.users[subject] != nil || s.federatedProvider(subject) != nil
+}
+
 // federatedProvider returns the configured provider of a federated
 // subject, or nil for local users and providers removed from the config.
 func (s *Server) federatedProvider(subject string) *upstream {
